@@ -72,7 +72,7 @@ describe('seeded split', () => {
     ];
     expect(splitRows(r, { seed: 0, useSplitColumn: true })).toEqual({ train: [0, 3], val: [1], test: [2] });
     expect(() => splitRows([r[0], r[2]], { seed: 0, useSplitColumn: true })).toThrow(/no row as validation/);
-    expect(() => splitRows([{ line: 9, text: 'x' }], { seed: 0, useSplitColumn: true })).toThrow(/Line 9: the row has no split value/);
+    expect(() => splitRows([{ line: 9 }], { seed: 0, useSplitColumn: true })).toThrow(/Line 9: the row has no split value/);
   });
 });
 
