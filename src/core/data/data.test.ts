@@ -230,5 +230,8 @@ describe('100k rows', () => {
     expect(dataset!.rows[99_999]).toMatchObject({ line: 100_001, text: 'row 99999, with "quotes" and a comma' });
     expect(progress.length).toBeGreaterThanOrEqual(20);
     expect(progress.at(-1)).toBe(100_000);
+    // Cancelling mid-way stops with a clear error.
+    const ac = new AbortController();
+    await expect(parseTable(csv, { signal: ac.signal, onProgress: (p) => p.rows >= 10_000 && ac.abort() })).rejects.toThrow(/cancelled/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import Papa from 'papaparse';
 import { decodeUtf8, LineCounter, utf8Length } from './text';
-import { DEFAULT_LIMITS, type DataLimits, type ParsedTable, type Problem, type RawRecord, type TableFormat } from './types';
+import { DataError, DEFAULT_LIMITS, type DataLimits, type ParsedTable, type Problem, type RawRecord, type TableFormat } from './types';
 
 export interface ParseOptions {
   /** 'auto' (default): from the file name, else JSONL when the first character is '{', else CSV. */
@@ -18,6 +18,16 @@ export interface ParseOptions {
   limits?: Partial<DataLimits>;
   /** Called every few thousand rows. */
   onProgress?(p: { rows: number; fraction: number }): void;
+  /** Cancels the parse (rejects with an AbortError-named DataError). */
+  signal?: AbortSignal;
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const e = new DataError('Reading the file was cancelled.');
+    e.name = 'AbortError';
+    throw e;
+  }
 }
 
 const PROGRESS_EVERY = 5000;
@@ -98,7 +108,9 @@ export async function parseTable(input: string | Blob, opts: ParseOptions = {}):
       message: `The file is ${(size / 2 ** 20).toFixed(1)} MiB; the limit is ${(limits.maxBytes / 2 ** 20).toFixed(0)} MiB. Use a sample of it or raise the limit.`,
       fatal: true,
     });
+  checkAbort(opts.signal);
   const { text, bytes, hadBom, invalidLines } = await readInput(input);
+  checkAbort(opts.signal);
   const requested = opts.format ?? 'auto';
   const format = requested === 'auto' ? detectFormat(text, name) : requested;
   if (text.trim() === '') return empty({ line: 0, kind: 'empty-file', message: 'The file is empty.', fatal: true }, format);
@@ -187,9 +199,16 @@ function parseDelimited(text: string, format: TableFormat, limits: DataLimits, o
           kind: 'ragged-row',
           message: `The row has ${values.length} field${values.length === 1 ? '' : 's'} but the header has ${header.length} (${describeDelimiter(delimiter)}-separated); a field holding a ${describeDelimiter(delimiter)} must be quoted.`,
         });
-      if (rows % PROGRESS_EVERY === 0) opts.onProgress?.({ rows, fraction: end / text.length });
+      if (rows % PROGRESS_EVERY === 0) {
+        opts.onProgress?.({ rows, fraction: end / text.length });
+        if (opts.signal?.aborted) {
+          stopped = true;
+          parser.abort();
+        }
+      }
     },
   });
+  checkAbort(opts.signal);
   if (!stopped) opts.onProgress?.({ rows, fraction: 1 });
   if (!header) problems.push({ line: 0, kind: 'empty-file', message: 'The file has no header line.', fatal: true });
   return { format, delimiter, header: header ?? [], records, problems };
@@ -239,7 +258,10 @@ function parseJsonl(text: string, limits: DataLimits, opts: ParseOptions): Parti
     for (const k of Object.keys(obj)) if (!col.has(k)) col.set(k, header.push(k) - 1);
     objects.push({ line, obj: obj as Record<string, unknown> });
     records.push({ line, endLine: line, values: [] });
-    if (rows % PROGRESS_EVERY === 0) opts.onProgress?.({ rows, fraction: pos / text.length });
+    if (rows % PROGRESS_EVERY === 0) {
+      opts.onProgress?.({ rows, fraction: pos / text.length });
+      checkAbort(opts.signal);
+    }
   }
   // Values are laid out in header order once every key is known.
   const byLine = new Map(objects.map((o) => [o.line, o.obj]));
