@@ -177,6 +177,20 @@ describe('loadModelFiles from a hub-layout server', () => {
     expect(await cache.has(`${host}|cut/short|main|config.json`)).toBe(true);
   });
 
+  it('treats a body that ends cleanly but short of Content-Length as interrupted', async () => {
+    const cache = new MemoryModelCache();
+    const shortFetch = (async (url: string) => {
+      const file = String(url).split('/').pop()!;
+      const body = data.get(file)!;
+      const sent = file === 'tokenizer.json' ? body.subarray(0, 1000) : body;
+      return new Response(sent, { headers: { 'content-length': String(body.byteLength) } });
+    }) as typeof fetch;
+    const e = await loadErr(loadModelFiles({ kind: 'hub', id: ID, host: 'https://hub.example' }, { cache, fetch: shortFetch }));
+    expect(e.kind).toBe('interrupted');
+    expect(e.message).toMatch(/tokenizer\.json .*interrupted: received 1000 bytes of 2\.0 MiB; nothing was cached/);
+    expect(await cache.has(`https://hub.example|${ID}|main|tokenizer.json`)).toBe(false);
+  });
+
   it('rejects a network failure, bad JSON, a Git LFS pointer and a bad id with clear messages', async () => {
     const n = await loadErr(loadModelFiles({ kind: 'hub', id: ID, host: 'http://127.0.0.1:1' }));
     expect(n.kind).toBe('network');
