@@ -11,6 +11,12 @@ import { TextTokenizer } from './tokenizer';
 const TINY = join(__dirname, '../../../public/models/tiny-roberta');
 const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'];
 const data = new Map(FILES.map((f) => [f, readFileSync(join(TINY, f))]));
+// The slow-tokenizer files of the same vocabulary, for the fallback path.
+const tj = JSON.parse(data.get('tokenizer.json')!.toString('utf8'));
+const slow = new Map([
+  ['vocab.json', Buffer.from(JSON.stringify(tj.model.vocab))],
+  ['merges.txt', Buffer.from('#version: 0.2\n' + (tj.model.merges as string[]).join('\n') + '\n')],
+]);
 const ID = 'FacebookAI/roberta-tiny-test';
 
 let server: Server;
@@ -32,6 +38,8 @@ function handle(url: string, res: import('node:http').ServerResponse) {
   if (rev !== 'main') return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end('no revision');
   if (id === 'missing/weights' && file === 'model.safetensors') return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end('Entry not found');
   if (id === 'missing/tokenizer' && file === 'tokenizer.json') return void res.writeHead(404).end('Entry not found');
+  if (id === 'slow/tokenizer' && slow.has(file)) return void res.end(slow.get(file));
+  if (id === 'slow/tokenizer' && file === 'tokenizer.json') return void res.writeHead(404).end('Entry not found');
   if (id === 'bad/config' && file === 'config.json') return void res.end('{"hidden_size": 128,');
   if (id === 'lfs/pointer' && file === 'model.safetensors') return void res.end('version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 29247120\n');
   if (id === 'cut/short' && file === 'model.safetensors') {
@@ -107,10 +115,15 @@ describe('loadModelFiles from a hub-layout server', () => {
     expect(cache.puts).toBe(4);
   });
 
-  it('treats tokenizer_config.json as optional', async () => {
-    const f = await loadModelFiles({ kind: 'hub', id: 'no/tokconfig', host });
+  it('treats tokenizer_config.json as optional, remembering its absence for offline reloads', async () => {
+    const cache = new MemoryModelCache();
+    const f = await loadModelFiles({ kind: 'hub', id: 'no/tokconfig', host }, { cache });
     expect(f.tokenizerConfig).toEqual({});
     expect(f.sizes['tokenizer_config.json']).toBeUndefined();
+    const n = requests.length;
+    const g = await loadModelFiles({ kind: 'hub', id: 'no/tokconfig', host }, { cache });
+    expect(requests.length).toBe(n);
+    expect(g.tokenizerConfig).toEqual({});
   });
 
   it('explains a missing weights file (404) and caches nothing from the failure', async () => {
@@ -126,7 +139,23 @@ describe('loadModelFiles from a hub-layout server', () => {
   it('explains a missing tokenizer.json', async () => {
     const e = await loadErr(loadModelFiles({ kind: 'hub', id: 'missing/tokenizer', host }));
     expect(e.kind).toBe('missing-files');
-    expect(e.message).toMatch(/no tokenizer\.json at revision main/);
+    expect(e.message).toMatch(/no tokenizer\.json at revision main, nor vocab\.json \+ merges\.txt/);
+  });
+
+  it('builds tokenizer.json from vocab.json + merges.txt when a repo lacks it, tokenizing identically', async () => {
+    const cache = new MemoryModelCache();
+    const f = await loadModelFiles({ kind: 'hub', id: 'slow/tokenizer', host }, { cache });
+    expect(f.warnings[0]).toMatch(/no tokenizer\.json; it was built from vocab\.json \+ merges\.txt/);
+    expect(Object.keys(f.sizes).sort()).toEqual(['config.json', 'merges.txt', 'model.safetensors', 'tokenizer_config.json', 'vocab.json']);
+    const built = TextTokenizer.fromJSON(f.tokenizerJson, f.tokenizerConfig);
+    const real = TextTokenizer.fromJSON(tj, f.tokenizerConfig);
+    for (const text of ['Hello world!', '  $AAPL up 3.5% <mask> today 🚀', 'naïve café, déjà vu', 'Shares   fell\nsharply'])
+      expect(built.encode(text), text).toEqual(real.encode(text));
+    expect(built.info).toEqual(real.info);
+    // The second load is served from the cache, fallback files included.
+    const n = requests.length;
+    await loadModelFiles({ kind: 'hub', id: 'slow/tokenizer', host }, { cache });
+    expect(requests.slice(n)).toEqual([]);
   });
 
   it('explains 401 / 403 (private, gated, forbidden) and a wrong revision', async () => {
@@ -146,6 +175,20 @@ describe('loadModelFiles from a hub-layout server', () => {
     expect(e.message).toMatch(/download of model\.safetensors of cut\/short was interrupted .*of 27\.9 MiB.*nothing was cached/);
     expect(await cache.has(`${host}|cut/short|main|model.safetensors`)).toBe(false);
     expect(await cache.has(`${host}|cut/short|main|config.json`)).toBe(true);
+  });
+
+  it('treats a body that ends cleanly but short of Content-Length as interrupted', async () => {
+    const cache = new MemoryModelCache();
+    const shortFetch = (async (url: string) => {
+      const file = String(url).split('/').pop()!;
+      const body = data.get(file)!;
+      const sent = file === 'tokenizer.json' ? body.subarray(0, 1000) : body;
+      return new Response(sent, { headers: { 'content-length': String(body.byteLength) } });
+    }) as typeof fetch;
+    const e = await loadErr(loadModelFiles({ kind: 'hub', id: ID, host: 'https://hub.example' }, { cache, fetch: shortFetch }));
+    expect(e.kind).toBe('interrupted');
+    expect(e.message).toMatch(/tokenizer\.json .*interrupted: received 1000 bytes of 2\.0 MiB; nothing was cached/);
+    expect(await cache.has(`https://hub.example|${ID}|main|tokenizer.json`)).toBe(false);
   });
 
   it('rejects a network failure, bad JSON, a Git LFS pointer and a bad id with clear messages', async () => {
@@ -177,6 +220,13 @@ describe('loadModelFiles from a picked folder', () => {
     const f = await loadModelFiles({ kind: 'files', id: 'local', files: blobs(FILES) });
     expect(f.weights.byteLength).toBe(data.get('model.safetensors')!.byteLength);
     expect(f.tokenizerConfig.bos_token).toBe('<s>');
+  });
+
+  it('accepts vocab.json + merges.txt instead of tokenizer.json', async () => {
+    const files = blobs(['config.json', 'model.safetensors']);
+    for (const [k, v] of slow) files.set('my-model/' + k, new Blob([v]));
+    const f = await loadModelFiles({ kind: 'files', id: 'local', files });
+    expect(TextTokenizer.fromJSON(f.tokenizerJson).encode('Good quarter')).toEqual(TextTokenizer.fromJSON(tj).encode('Good quarter'));
   });
 
   it('lists every missing file', async () => {

@@ -8,6 +8,7 @@
 import { readSafetensorsHeader, SafetensorsError } from './safetensors';
 import { downloadFile, ModelLoadError, type LoadProgress } from './download';
 import { modelCacheKey, type ModelCache } from './modelCache';
+import { robertaTokenizerJsonFromFiles } from './bpeTokenizerJson';
 
 export { ModelLoadError } from './download';
 export type { LoadProgress, ModelLoadErrorKind } from './download';
@@ -171,9 +172,8 @@ function pickFromFolder(files: Map<string, Blob>): Map<string, Blob> {
 
 function noTokenizerMessage(model: string, where: string): string {
   return (
-    `Model ${model} has no tokenizer.json ${where}. Rank Lab tokenizes with the model's own fast-tokenizer file ` +
-    `(RoBERTa repos on the hub have it); a repo with only vocab.json + merges.txt can be converted with ` +
-    `transformers' AutoTokenizer.from_pretrained(...).save_pretrained(...), which writes tokenizer.json.`
+    `Model ${model} has no tokenizer.json ${where}, nor vocab.json + merges.txt to build it from. Rank Lab ` +
+    `tokenizes with the model's own tokenizer files (RoBERTa repos on the hub have them).`
   );
 }
 
@@ -183,38 +183,49 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
   const fromCache: string[] = [];
   const warnings: string[] = [];
 
+  // A file's bytes, or undefined when an optional file (or the tokenizer, which has a fallback) is absent.
+  let getFile: (file: string, optional: boolean) => Promise<Uint8Array | undefined>;
+  let where: string;
+
   if (source.kind === 'files') {
     const picked = pickFromFolder(source.files);
-    const missing = REQUIRED_FILES.filter((f) => !picked.has(f));
+    const hasSlowTokenizer = picked.has('vocab.json') && picked.has('merges.txt');
+    const missing = REQUIRED_FILES.filter((f) => !picked.has(f) && !(f === 'tokenizer.json' && hasSlowTokenizer));
     if (missing.length) {
-      const extra = missing.includes('tokenizer.json') && picked.has('vocab.json') ? ` ${noTokenizerMessage(model, 'in the folder')}` : '';
+      const extra = missing.includes('tokenizer.json') ? ' (or vocab.json + merges.txt)' : '';
       const weightsHint = missing.includes('model.safetensors') && picked.has('pytorch_model.bin') ? ' The folder has pytorch_model.bin; Rank Lab reads only safetensors weights.' : '';
       throw new ModelLoadError(
         'missing-files',
-        `The chosen folder lacks ${missing.join(', ')} (it needs config.json, tokenizer.json and model.safetensors; tokenizer_config.json is optional).${weightsHint}${extra}`,
+        `The chosen folder lacks ${missing.join(', ')}${extra} (it needs config.json, tokenizer.json and model.safetensors; tokenizer_config.json is optional).${weightsHint}`,
         { file: missing[0] },
       );
     }
-    for (const file of ORDER) {
+    where = 'in the chosen folder';
+    getFile = async (file) => {
       const blob = picked.get(file);
-      if (!blob) continue;
+      if (!blob) return undefined;
       if (opts.signal?.aborted) throw new ModelLoadError('aborted', `Loading ${model} was cancelled.`, { file });
       opts.onProgress?.({ file, loaded: 0, total: blob.size });
       const b = new Uint8Array(await blob.arrayBuffer());
       opts.onProgress?.({ file, loaded: b.byteLength, total: blob.size });
-      bytes.set(file, b);
-    }
+      return b;
+    };
   } else {
     const origin = originOf(source);
     const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
-    for (const file of ORDER) {
+    where = `at revision ${origin.revision}`;
+    getFile = async (file, optional) => {
       const key = fileCacheKey(source, file)!;
       const cached = opts.cache ? await opts.cache.get(key) : undefined;
-      if (cached && (file !== 'model.safetensors' || isValidWeights(cached))) {
-        bytes.set(file, cached);
+      // An empty entry records that an optional file does not exist, so an offline reload does not ask again.
+      if (cached && cached.byteLength === 0 && optional) {
+        fromCache.push(file);
+        return undefined;
+      }
+      if (cached && cached.byteLength > 0 && (file !== 'model.safetensors' || isValidWeights(cached))) {
         fromCache.push(file);
         opts.onProgress?.({ file, loaded: cached.byteLength, total: cached.byteLength, cached: true });
-        continue;
+        return cached;
       }
       let b: Uint8Array;
       try {
@@ -230,17 +241,15 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
           onPrefix: file === 'model.safetensors' ? makeWeightsPrefixCheck(model) : undefined,
         });
       } catch (e) {
-        if (e instanceof ModelLoadError && e.kind === 'not-found' && e.status === 404) {
-          if ((OPTIONAL_FILES as readonly string[]).includes(file)) continue;
-          if (file === 'tokenizer.json')
-            throw new ModelLoadError('missing-files', noTokenizerMessage(model, `at revision ${origin.revision}`), { file, status: 404 });
+        if (optional && e instanceof ModelLoadError && e.kind === 'not-found' && e.status === 404) {
+          await opts.cache?.put(key, new Uint8Array(0)).catch(() => undefined);
+          return undefined;
         }
         throw e;
       }
       // Validate before caching so a bad file is never kept.
       if (file === 'model.safetensors') checkWeights(model, b);
-      else parseJson(model, file, b);
-      bytes.set(file, b);
+      else if (file !== 'merges.txt') parseJson(model, file, b);
       if (opts.cache) {
         try {
           await opts.cache.put(key, b);
@@ -248,15 +257,39 @@ export async function loadModelFiles(source: ModelSource, opts: LoadOptions = {}
           warnings.push(`${file} was not cached: ${(e as Error).message}`);
         }
       }
-    }
+      return b;
+    };
+  }
+
+  for (const file of ORDER) {
+    const b = await getFile(file, file === 'tokenizer.json' || (OPTIONAL_FILES as readonly string[]).includes(file));
+    if (b) bytes.set(file, b);
   }
 
   const config = parseJson(model, 'config.json', bytes.get('config.json')!);
   if (typeof config !== 'object' || config === null || Array.isArray(config))
     throw new ModelLoadError('bad-json', `config.json of ${model} is not a JSON object.`, { file: 'config.json' });
-  const tokenizerJson = parseJson(model, 'tokenizer.json', bytes.get('tokenizer.json')!);
   const tc = bytes.has('tokenizer_config.json') ? parseJson(model, 'tokenizer_config.json', bytes.get('tokenizer_config.json')!) : {};
   const tokenizerConfig = (typeof tc === 'object' && tc !== null && !Array.isArray(tc) ? tc : {}) as Record<string, unknown>;
+  let tokenizerJson: unknown;
+  if (bytes.has('tokenizer.json')) tokenizerJson = parseJson(model, 'tokenizer.json', bytes.get('tokenizer.json')!);
+  else {
+    // No fast-tokenizer file: build it from the slow tokenizer's vocab.json + merges.txt when present.
+    const vocab = await getFile('vocab.json', true);
+    const merges = vocab ? await getFile('merges.txt', true) : undefined;
+    if (!vocab || !merges) throw new ModelLoadError('missing-files', noTokenizerMessage(model, where), { file: 'tokenizer.json', status: 404 });
+    bytes.set('vocab.json', vocab);
+    bytes.set('merges.txt', merges);
+    try {
+      tokenizerJson = robertaTokenizerJsonFromFiles(parseJson(model, 'vocab.json', vocab), new TextDecoder().decode(merges), {
+        addPrefixSpace: tokenizerConfig.add_prefix_space === true,
+      });
+    } catch (e) {
+      if (e instanceof ModelLoadError) throw e;
+      throw new ModelLoadError('bad-json', `Model ${model} has no tokenizer.json and its vocab.json / merges.txt are not usable: ${(e as Error).message}`, { file: 'vocab.json' });
+    }
+    warnings.push(`${model} has no tokenizer.json; it was built from vocab.json + merges.txt (RoBERTa byte-level BPE).`);
+  }
   const weights = bytes.get('model.safetensors')!;
   const weightsHeader = checkWeights(model, weights);
   const sizes: Record<string, number> = {};
