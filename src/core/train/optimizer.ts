@@ -16,8 +16,8 @@ export const ADAMW_DEFAULTS: AdamWSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.99
 
 export interface OptimizerState {
   step: number;
-  /** Per parameter name: first and second moments as plain arrays. */
-  moments: Record<string, { m: number[]; v: number[] }>;
+  /** Per parameter name: first and second moments (structured-clone friendly typed arrays). */
+  moments: Record<string, { m: Float32Array; v: Float32Array }>;
 }
 
 export class AdamW {
@@ -74,7 +74,7 @@ export class AdamW {
   getState(): OptimizerState {
     const moments: OptimizerState['moments'] = {};
     this.params.forEach(([name], i) => {
-      moments[name] = { m: Array.from(this.m[i].dataSync()), v: Array.from(this.v[i].dataSync()) };
+      moments[name] = { m: Float32Array.from(this.m[i].dataSync()), v: Float32Array.from(this.v[i].dataSync()) };
     });
     return { step: this.step, moments };
   }
