@@ -37,10 +37,11 @@ const data = (): TrialData => ({ train: synthRows(22, 1), val: synthRows(8, 2), 
 
 describe('tensor hygiene', () => {
   it('keeps tf.memory().numTensors equal after steps 2, 10 and 20 (dropout, adaptive loss, dynamic padding)', async () => {
+    await tf.setBackend('cpu');
+    const base = tf.memory().numTensors;
     const model = await tinyModel();
     const d = data();
     const s = settings({ lossMode: 'adaptive' });
-    const base = tf.memory().numTensors;
     const ctx = createTrainContext(model, d, s, new Rng(1));
     const opt = new AdamW(trainables(ctx), { lr: 1e-3 });
     const rng = new Rng(2);
