@@ -52,37 +52,33 @@ export function adaloraScores(state: SensitivityState): number[] {
   return state.ibar.map((v, i) => v * state.ubar[i]);
 }
 
-function pearson(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  if (n < 3) return 0;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  if (saa <= 1e-30 || sbb <= 1e-30) return 0;
-  return sab / Math.sqrt(saa * sbb);
+function zScores(series: readonly number[]): number[] | null {
+  const n = series.length;
+  if (n < 3) return null;
+  const m = series.reduce((a, b) => a + b, 0) / n;
+  let ss = 0;
+  for (const v of series) ss += (v - m) ** 2;
+  if (ss <= 1e-30) return null;
+  const sd = Math.sqrt(ss);
+  return series.map((v) => (v - m) / sd);
 }
+
+function corr(a: number[] | null, b: number[] | null): number {
+  if (!a || !b) return 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** Components used as the reference set of the dependency term (the largest by magnitude). */
+const DEPENDENCY_REFERENCES = 64;
 
 /**
  * SalientLoRA-style salience of the components of one matrix over a time window:
  * s_i = m_i (1 + |ρ(σ_i, loss)|) + γ · mean_{j≠i} |ρ(σ_i, σ_j)| m_j,
  * where m_i is the (globally normalised) mean singular-value magnitude over the window. The first term is the
  * singular value's own weight and how tightly it moves with the loss; the second its influence through the
- * components it is correlated with.
+ * components it is correlated with (j over the 64 largest components, which keeps big ranks affordable).
  * @param magnitude m_i, already normalised across all matrices.
  * @param sigmaWindow [time][component] singular values in the window.
  * @param lossWindow training loss at the same steps.
@@ -95,13 +91,22 @@ export function salienceScores(
 ): number[] {
   const r = magnitude.length;
   if (sigmaWindow.length !== lossWindow.length) throw new Error('singular-value window and loss window differ in length');
-  const series = Array.from({ length: r }, (_, i) => sigmaWindow.map((row) => row[i]));
+  const z = Array.from({ length: r }, (_, i) => zScores(sigmaWindow.map((row) => row[i])));
+  const zl = zScores(lossWindow);
+  const refs = Array.from({ length: r }, (_, i) => i)
+    .sort((a, b) => magnitude[b] - magnitude[a] || a - b)
+    .slice(0, DEPENDENCY_REFERENCES);
   const out = new Array<number>(r);
   for (let i = 0; i < r; i++) {
-    const own = magnitude[i] * (1 + Math.abs(pearson(series[i], lossWindow)));
+    const own = magnitude[i] * (1 + Math.abs(corr(z[i], zl)));
     let dep = 0;
-    for (let j = 0; j < r; j++) if (j !== i) dep += Math.abs(pearson(series[i], series[j])) * magnitude[j];
-    out[i] = own + (r > 1 ? (gamma * dep) / (r - 1) : 0);
+    let count = 0;
+    for (const j of refs) {
+      if (j === i) continue;
+      dep += Math.abs(corr(z[i], z[j])) * magnitude[j];
+      count++;
+    }
+    out[i] = own + (count > 0 ? (gamma * dep) / count : 0);
   }
   return out;
 }
@@ -130,7 +135,7 @@ export interface PruningOptions {
   /** Components kept over all units at the end. */
   targetTotal: number;
   totalSteps: number;
-  /** Defaults: warm-up 10 % of steps, final 20 %, masks updated every step, β1 = β2 = 0.85. */
+  /** Defaults: warm-up 10 % of steps, final 20 %, masks updated every 10 steps (ΔT), β1 = β2 = 0.85. */
   warmupSteps?: number;
   finalSteps?: number;
   maskInterval?: number;
@@ -163,7 +168,7 @@ export class PruningController {
     this.options = {
       warmupSteps: Math.floor(total * 0.1),
       finalSteps: Math.floor(total * 0.2),
-      maskInterval: 1,
+      maskInterval: 10,
       beta1: 0.85,
       beta2: 0.85,
       windowMin: 5,
