@@ -70,6 +70,31 @@ describe('Ray Tune export', () => {
     }
   });
 
+  it('computes the lab metrics like scikit-learn (weighted P/R/F1, R²) and names a missing CSV column', () => {
+    const p = writeScript(generateRayTuneScript(doc));
+    const code = [
+      'import importlib.util, json, sys',
+      `spec = importlib.util.spec_from_file_location("rl", ${JSON.stringify(p)}); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)`,
+      'from sklearn.metrics import mean_squared_error, mean_absolute_error, r2_score, precision_recall_fscore_support, accuracy_score',
+      'import numpy as np; rng = np.random.default_rng(0)',
+      'y = rng.uniform(-1, 1, 200); s = y + rng.normal(0, 0.3, 200); c = rng.integers(0, 5, 200); p = np.where(rng.random(200) < 0.6, c, rng.integers(0, 3, 200))',
+      'got = m.metrics_for(s.tolist(), y.tolist(), p.tolist(), c.tolist())',
+      'pr, rc, f1, _ = precision_recall_fscore_support(c, p, average="weighted", zero_division=0)',
+      'ref = dict(mse=mean_squared_error(y, s), mae=mean_absolute_error(y, s), rmse=mean_squared_error(y, s) ** 0.5, r2=r2_score(y, s), accuracy=accuracy_score(c, p), precision=pr, recall=rc, f1=f1)',
+      'print(json.dumps(max(abs(got[k] - ref[k]) for k in ref)))',
+    ].join('\n');
+    const diff = JSON.parse(execFileSync(PY, ['-c', code], { encoding: 'utf8' }));
+    expect(diff).toBeLessThan(1e-12);
+    const csv = join(mkdtempSync(join(tmpdir(), 'csv-')), 'd.csv');
+    writeFileSync(csv, 'sentence,score\n"multi\nline",0.5\n');
+    const r = spawnSync(PY, [p, csv, '--dry-run'], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/no column 'text' \(columns: sentence, score\)/);
+    // One (multi-line, quoted) row: read as one row, then the 90/10 split leaves nothing to train on.
+    const one = spawnSync(PY, [p, csv, '--dry-run', '--text-column', 'sentence', '--label-column', ''], { encoding: 'utf8' });
+    expect(one.stderr).toMatch(/the split left no training or no validation rows/);
+  });
+
   it('embeds settings safely: hostile text cannot escape the Python string', () => {
     const evil = "x'''\"\"\"\\\n__import__('os').system('echo pwned')\u2028😀";
     const lit = pythonJsonLiteral({ s: evil });

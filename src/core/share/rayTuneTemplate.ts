@@ -31,6 +31,7 @@ otherwise a seeded 90/10 shuffle with numpy, which is NOT the lab's split.
 import argparse
 import csv
 import hashlib
+import io
 import itertools
 import json
 import math
@@ -120,7 +121,11 @@ def load_data(path, text_col, score_col, label_col, split_col):
     text = raw.decode("utf-8-sig")
     sample = text[:4096]
     delim = "\t" if sample.count("\t") > sample.count(",") else (";" if sample.count(";") > sample.count(",") else ",")
-    reader = csv.DictReader(text.splitlines(), delimiter=delim)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delim)
+    columns = reader.fieldnames or []
+    for c in (text_col, score_col, label_col, split_col):
+        if c and c not in columns:
+            raise SystemExit(f"{path}: no column '{c}' (columns: {', '.join(columns)}); pass the right --*-column option")
     rows = []
     for n, row in enumerate(reader, start=2):
         t = (row.get(text_col) or "").strip()
@@ -209,29 +214,41 @@ def build_model(group_ranks, num_classes, has_score):
     from transformers import AutoModel
     from peft import get_peft_model
 
+    class RegressionHead(nn.Module):
+        """dense -> sigmoid -> out (Rank Lab's regression head)."""
+
+        def __init__(self, h):
+            super().__init__()
+            self.dense, self.out = nn.Linear(h, 128), nn.Linear(128, 1)
+
+        def forward(self, x):
+            return self.out(torch.sigmoid(self.dense(x)))[:, 0]
+
+    class ClassificationHead(nn.Module):
+        """dropout -> dense -> tanh -> dropout -> out_proj (transformers' RobertaClassificationHead layout)."""
+
+        def __init__(self, h, k, p):
+            super().__init__()
+            self.dense, self.out_proj, self.dropout = nn.Linear(h, 128), nn.Linear(128, k), nn.Dropout(p)
+
+        def forward(self, x):
+            return self.out_proj(self.dropout(torch.tanh(self.dense(self.dropout(x)))))
+
     class RankLabModel(nn.Module):
-        """RoBERTa encoder + Rank Lab heads on the first token (same names as the lab's PEFT export)."""
+        """RoBERTa encoder + heads on the first token, named as in the lab's PEFT export (so save_pretrained
+        writes an adapter the lab imports)."""
 
         def __init__(self):
             super().__init__()
             self.roberta = AutoModel.from_pretrained(MODEL["id"], add_pooling_layer=False)
             h = self.roberta.config.hidden_size
-            self.has_score = has_score
-            self.num_classes = num_classes
-            if has_score:
-                self.regression = nn.ModuleDict({"dense": nn.Linear(h, 128), "out": nn.Linear(128, 1)})
-            if num_classes:
-                self.classifier = nn.ModuleDict({"dense": nn.Linear(h, 128), "out_proj": nn.Linear(128, num_classes)})
-                self.drop = nn.Dropout(self.roberta.config.hidden_dropout_prob)
+            self.regression = RegressionHead(h) if has_score else None
+            self.classifier = ClassificationHead(h, num_classes, self.roberta.config.hidden_dropout_prob) if num_classes else None
 
         def forward(self, input_ids=None, attention_mask=None, **_):
             x = self.roberta(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, 0]
-            score = logits = None
-            if self.has_score:
-                score = self.regression["out"](torch.sigmoid(self.regression["dense"](x)))[:, 0]
-            if self.num_classes:
-                c = self.classifier
-                logits = c["out_proj"](self.drop(torch.tanh(c["dense"](self.drop(x)))))
+            score = self.regression(x) if self.regression is not None else None
+            logits = self.classifier(x) if self.classifier is not None else None
             return score, logits
 
     modules = (["regression"] if has_score else []) + (["classifier"] if num_classes else [])
