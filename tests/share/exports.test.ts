@@ -79,3 +79,15 @@ describe('run file', () => {
     }
   });
 });
+
+import { pickBest } from '../../src/core/share/schema';
+describe('pickBest', () => {
+  it('prefers completed trials and honours the direction', () => {
+    const t = (config: string, v: number, status: 'done' | 'pruned') => ({ config, ranks: [Number(config)], params: 1, metrics: { r2: v }, status, timeMs: 0, epochs: 1 });
+    const trials = [t('1', 0.5, 'done'), t('2', 0.9, 'pruned'), t('3', 0.7, 'done')];
+    expect(pickBest(trials, { metric: 'r2', direction: 'max' })!.config).toBe('3');
+    expect(pickBest(trials, { metric: 'r2', direction: 'min' })!.config).toBe('1');
+    expect(pickBest([trials[1]], { metric: 'r2', direction: 'max' })!.config).toBe('2');
+    expect(pickBest(trials, { metric: 'mse', direction: 'min' })).toBeNull();
+  });
+});

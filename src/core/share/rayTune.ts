@@ -20,6 +20,7 @@ import {
   LIMITS,
   metricsRecord,
   modelSchema,
+  pickBest,
   settingsSchema,
   shareDocSchema,
   type ShareDoc,
@@ -158,12 +159,7 @@ export function importRayTuneResults(text: string): RayImportResult {
     });
   }
   if (!header) return fail('the file is empty.');
-  const { metric, direction } = header.settings.objective;
-  const scored = (pool: ShareTrial[]) => pool.filter((t) => Number.isFinite(t.metrics[metric]));
-  const pool = scored(trials.filter((t) => t.status === 'done')).length ? scored(trials.filter((t) => t.status === 'done')) : scored(trials);
-  const best = pool.length
-    ? pool.reduce((a, b) => ((direction === 'min' ? b.metrics[metric] < a.metrics[metric] : b.metrics[metric] > a.metrics[metric]) ? b : a))
-    : null;
+  const best = pickBest(trials, header.settings.objective);
   const doc = {
     schemaVersion: 1 as const,
     model: header.model,
