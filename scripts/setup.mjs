@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * One-step set-up behind `npm start` and `npm test`, using only Node built-ins so it runs before
+ * node_modules exists. Idempotent: each step checks first and does nothing when already done.
+ *   node scripts/setup.mjs start   → npm dependencies, embedded tiny model
+ *   node scripts/setup.mjs test    → the same, plus Debian Chromium and the PyTorch/scikit-learn reference
+ */
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const mode = process.argv[2] ?? 'start';
+const log = (m) => console.log(`[setup] ${m}`);
+const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+// 1. npm packages: reinstall when node_modules is missing or older than the lockfile.
+const lock = join(root, 'package-lock.json');
+const marker = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
+  log('installing npm dependencies (npm ci)…');
+  run('npm ci --no-audit --no-fund');
+}
+
+// 2. The embedded model's weights are generated, not committed (29 MB); same bytes every time.
+if (!existsSync(join(root, 'public/models/tiny-roberta/model.safetensors'))) {
+  log('building the embedded tiny RoBERTa…');
+  run('npx tsx scripts/build-tiny-model.ts');
+}
+
+if (mode === 'test') {
+  // 3. Debian packages for the browser tests and the PyTorch / scikit-learn reference checks.
+  const need = [];
+  if (!existsSync('/usr/bin/chromium')) need.push('chromium');
+  const py = spawnSync('/usr/bin/python3', ['-c', 'import torch, sklearn, numpy'], { stdio: 'ignore' });
+  if (py.status !== 0) need.push('python3-torch', 'python3-sklearn', 'python3-numpy', 'libopenblas0-pthread');
+  if (need.length) {
+    const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${need.join(' ')}`;
+    if (isRoot) {
+      log(`installing Debian packages: ${need.join(' ')}`);
+      run(cmd);
+    } else {
+      console.error(`[setup] missing Debian packages. Install them once with:\n  sudo sh -c '${cmd}'`);
+      process.exit(1);
+    }
+  }
+}
+
+if (mode === 'start') {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  log(`${pkg.name} ready; starting the dev server (open the URL below in Chrome/Edge 113+ for WebGPU).`);
+}

@@ -1,0 +1,78 @@
+/**
+ * Fused building blocks with hand-written gradients. tfjs' autodiff would also be correct, but these cut
+ * kernels per step: the frozen linear never computes a weight gradient (tfjs' fused matMul gradient always
+ * does), and LayerNorm / GELU backward reuse what the forward saved.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface CustomOpResult {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+}
+
+/** Typed wrapper over tf.customGrad: `f(inputs, save)`; the gradient returns one tensor per input. */
+export function customOp(f: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => CustomOpResult): (...x: tf.Tensor[]) => tf.Tensor {
+  const g = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const r = f(args.slice(0, -1) as tf.Tensor[], save);
+    return { value: r.value, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => r.gradFunc(dy as tf.Tensor, saved) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return g as unknown as (...x: tf.Tensor[]) => tf.Tensor;
+}
+
+/** y = x Wᵀ + b for a frozen W [out, in]; backward computes only dx = dy W. */
+export function makeFrozenLinear(W: tf.Tensor2D, b: tf.Tensor1D): (x: tf.Tensor2D) => tf.Tensor2D {
+  const f = customOp(([x]) => ({
+    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: W, transposeB: true, bias: b }),
+    gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, W),
+  }));
+  return f as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+}
+
+/** LayerNorm over the last axis with frozen gamma/beta: y = (x − μ)/√(σ² + eps)·γ + β. */
+export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): (x: tf.Tensor2D) => tf.Tensor2D {
+  const f = customOp(([x], save) => {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(xc), -1, true);
+    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const xhat = tf.mul(xc, rstd);
+    save([xhat, rstd]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy, saved) => {
+        const [xh, rs] = saved;
+        // dx = rstd · (g − mean(g) − x̂ · mean(g · x̂)), g = dy · γ
+        const g = tf.mul(dy, gamma);
+        const mg = tf.mean(g, -1, true);
+        const mgx = tf.mean(tf.mul(g, xh), -1, true);
+        return tf.mul(tf.sub(tf.sub(g, mg), tf.mul(xh, mgx)), rs);
+      },
+    };
+  });
+  return f as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** Exact GELU, x·Φ(x) with Φ via erf (HF "gelu"), with a backward that reuses Φ. */
+export const gelu = customOp(([x], save) => {
+  const cdf = tf.add(tf.mul(tf.erf(tf.mul(x, SQRT1_2)), 0.5), 0.5);
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy, saved) => {
+      const [xs, c] = saved;
+      // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI);
+      return tf.mul(dy, tf.add(c, tf.mul(xs, pdf)));
+    },
+  };
+}) as unknown as <T extends tf.Tensor>(x: T) => T;
+
+/** Inverted dropout with a seed drawn from the caller's RNG (tf's seeded uniform: no upload, reproducible per backend). */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined): T {
+  if (rate <= 0 || seed === undefined) return x;
+  return tf.dropout(x, rate, undefined, seed) as T;
+}

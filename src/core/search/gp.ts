@@ -1,0 +1,138 @@
+/**
+ * A small Gaussian-process regressor (Matérn 5/2 kernel) for the model-based proposer. Inputs are a few
+ * group-rank features in [0, 1], observations a handful to a few hundred, so dense Cholesky is plenty.
+ * Hyper-parameters (length scale, noise) are picked from a grid by log marginal likelihood; targets are
+ * standardised so one grid fits every metric scale.
+ */
+
+export interface GpHyper {
+  lengthScale: number;
+  /** Noise variance relative to the (unit) signal variance of the standardised targets. */
+  noise: number;
+}
+
+const LENGTH_SCALES = [0.15, 0.25, 0.4, 0.6, 0.9, 1.4, 2.2];
+const NOISES = [1e-6, 1e-3, 1e-2, 0.05, 0.2];
+
+function matern52(d: number, ell: number): number {
+  const z = (Math.sqrt(5) * d) / ell;
+  return (1 + z + (z * z) / 3) * Math.exp(-z);
+}
+
+function dist(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+}
+
+/** Lower Cholesky factor of a symmetric positive-definite matrix, or null when it is not. */
+function cholesky(K: number[][]): number[][] | null {
+  const n = K.length;
+  const L = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = K[i][j];
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      if (i === j) {
+        if (s <= 0) return null;
+        L[i][i] = Math.sqrt(s);
+      } else L[i][j] = s / L[j][j];
+    }
+  }
+  return L;
+}
+
+function solveLower(L: number[][], b: readonly number[]): number[] {
+  const n = b.length;
+  const x = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i][k] * x[k];
+    x[i] = s / L[i][i];
+  }
+  return x;
+}
+
+function solveUpperT(L: number[][], b: readonly number[]): number[] {
+  const n = b.length;
+  const x = new Array<number>(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < n; k++) s -= L[k][i] * x[k];
+    x[i] = s / L[i][i];
+  }
+  return x;
+}
+
+export class GaussianProcess {
+  private X: number[][] = [];
+  private L: number[][] = [];
+  private alpha: number[] = [];
+  private mean = 0;
+  private scale = 1;
+  hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3 };
+
+  /** Fit to observations (lower or higher, the GP does not care); picks hyper-parameters unless given. */
+  fit(X: readonly (readonly number[])[], y: readonly number[], hyper?: GpHyper): this {
+    if (X.length === 0 || X.length !== y.length) throw new Error('GP needs as many inputs as targets, at least one');
+    this.X = X.map((x) => [...x]);
+    const n = y.length;
+    this.mean = y.reduce((a, b) => a + b, 0) / n;
+    const v = y.reduce((a, b) => a + (b - this.mean) ** 2, 0) / n;
+    this.scale = v > 0 ? Math.sqrt(v) : 1;
+    const ys = y.map((t) => (t - this.mean) / this.scale);
+    const D = this.X.map((a) => this.X.map((b) => dist(a, b)));
+    const candidates = hyper ? [hyper] : LENGTH_SCALES.flatMap((lengthScale) => NOISES.map((noise) => ({ lengthScale, noise })));
+    let bestLml = -Infinity;
+    for (const h of candidates) {
+      const K = D.map((row, i) => row.map((d, j) => matern52(d, h.lengthScale) + (i === j ? h.noise + 1e-9 : 0)));
+      const L = cholesky(K);
+      if (!L) continue;
+      const alpha = solveUpperT(L, solveLower(L, ys));
+      let lml = 0;
+      for (let i = 0; i < n; i++) lml += -0.5 * ys[i] * alpha[i] - Math.log(L[i][i]);
+      if (lml > bestLml + 1e-12) {
+        bestLml = lml;
+        this.L = L;
+        this.alpha = alpha;
+        this.hyper = h;
+      }
+    }
+    if (!Number.isFinite(bestLml)) throw new Error('GP fit failed: kernel matrix not positive definite');
+    return this;
+  }
+
+  /** Posterior mean and standard deviation (of the latent function) in the original target units. */
+  predict(x: readonly number[]): { mean: number; std: number } {
+    const k = this.X.map((xi) => matern52(dist(xi, x), this.hyper.lengthScale));
+    let mu = 0;
+    for (let i = 0; i < k.length; i++) mu += k[i] * this.alpha[i];
+    const v = solveLower(this.L, k);
+    let var_ = 1;
+    for (const t of v) var_ -= t * t;
+    return { mean: this.mean + this.scale * mu, std: this.scale * Math.sqrt(Math.max(var_, 1e-12)) };
+  }
+}
+
+function normPdf(z: number): number {
+  return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 via erf, |error| < 1.5e-7). */
+export function normCdf(z: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-(z * z) / 2);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** Expected improvement below `best` (minimisation) with margin ξ. */
+export function expectedImprovement(mean: number, std: number, best: number, xi = 0): number {
+  const d = best - mean - xi;
+  if (std <= 1e-15) return Math.max(d, 0);
+  const z = d / std;
+  return d * normCdf(z) + std * normPdf(z);
+}

@@ -1,0 +1,114 @@
+/**
+ * Model-based proposer: a Gaussian process over group-rank features (log-rank scale) with expected
+ * improvement, restricted to configurations within budget. A seeded Latin-hypercube start, then one EI
+ * maximiser at a time over every unseen feasible configuration (sampled plus neighbours of the best ones
+ * when the grid is too large to enumerate). Failed or skipped evaluations are never proposed again.
+ */
+import type { Rng } from '../../util/rng';
+import { expectedImprovement, GaussianProcess } from '../gp';
+import { configName, gridSize, type SearchSpace } from '../space';
+import type { StrategyContext, StrategyFn } from '../types';
+import { ENUMERATE_LIMIT, features, feasibleGrid, randomGroups } from './common';
+
+export interface Observation {
+  groups: number[];
+  /** Lower is better. */
+  loss: number;
+}
+
+/** The candidate with the largest expected improvement (first in order on ties); null when none. */
+export function proposeByEI(
+  space: SearchSpace,
+  observations: readonly Observation[],
+  candidates: readonly number[][],
+  xiRelative = 0.01,
+): number[] | null {
+  if (candidates.length === 0) return null;
+  if (observations.length < 2) return candidates[0];
+  const gp = new GaussianProcess().fit(
+    observations.map((o) => features(space, o.groups)),
+    observations.map((o) => o.loss),
+  );
+  const ys = observations.map((o) => o.loss);
+  const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1;
+  // Incumbent: the best posterior mean at an observed point, robust to a lucky noisy draw.
+  let incumbent = Infinity;
+  for (const o of observations) incumbent = Math.min(incumbent, gp.predict(features(space, o.groups)).mean);
+  let best: number[] | null = null;
+  let bestEi = -Infinity;
+  for (const c of candidates) {
+    const p = gp.predict(features(space, c));
+    const ei = expectedImprovement(p.mean, p.std, incumbent, xiRelative * sd);
+    if (ei > bestEi) {
+      bestEi = ei;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** n distinct feasible points spread over the rank-index grid (Latin hypercube), seeded. */
+export function latinHypercube(ctx: StrategyContext, n: number, rng: Rng): number[][] {
+  const A = ctx.space.allowedRanks;
+  const G = ctx.space.groups.length;
+  const perms = Array.from({ length: G }, () => rng.shuffle(Array.from({ length: n }, (_, i) => i)));
+  const out: number[][] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    let g = perms.map((p) => A[Math.min(A.length - 1, Math.floor(((p[i] + rng.next()) / n) * A.length))]);
+    for (let tries = 0; (!ctx.feasible(g) || names.has(configName(g))) && tries < 1000; tries++) g = randomGroups(ctx.space, rng);
+    if (ctx.feasible(g) && !names.has(configName(g))) {
+      names.add(configName(g));
+      out.push(g);
+    }
+  }
+  return out;
+}
+
+/** Unseen feasible candidates: the whole grid when small, else a sample plus neighbours of the best. */
+export function candidatePool(ctx: StrategyContext, rng: Rng, exclude: ReadonlySet<string>, best: readonly Observation[]): number[][] {
+  if (gridSize(ctx.space) <= ENUMERATE_LIMIT) return feasibleGrid(ctx).filter((g) => !exclude.has(configName(g)));
+  const A = ctx.space.allowedRanks;
+  const out = new Map<string, number[]>();
+  const add = (g: number[]) => {
+    const n = configName(g);
+    if (!exclude.has(n) && !out.has(n) && ctx.feasible(g)) out.set(n, g);
+  };
+  for (const o of [...best].sort((a, b) => a.loss - b.loss).slice(0, 5)) {
+    o.groups.forEach((r, g) => {
+      const i = A.indexOf(r);
+      for (const j of [i - 1, i + 1]) {
+        if (i < 0 || j < 0 || j >= A.length) continue;
+        const c = [...o.groups];
+        c[g] = A[j];
+        add(c);
+      }
+    });
+  }
+  for (let t = 0; t < 20_000 && out.size < 2000; t++) add(randomGroups(ctx.space, rng));
+  return [...out.values()];
+}
+
+export const bayes: StrategyFn = async (ctx) => {
+  const rng = ctx.rng.fork('bayes');
+  const G = ctx.space.groups.length;
+  const n0 = ctx.options.initPoints ?? Math.min(4, G + 1);
+  const xi = ctx.options.xi ?? 0.01;
+  const tried = new Set<string>();
+  const obs: Observation[] = [];
+  const run = async (g: number[]) => {
+    tried.add(configName(g));
+    const rec = await ctx.evaluate(g);
+    const l = ctx.loss(rec);
+    if (l !== null) obs.push({ groups: [...g], loss: l });
+  };
+  for (const g of latinHypercube(ctx, n0, rng)) await run(g);
+  for (;;) {
+    const pool = rng.shuffle(candidatePool(ctx, rng, tried, obs));
+    if (pool.length === 0) return;
+    const next = proposeByEI(ctx.space, obs, pool, xi);
+    if (!next) return;
+    await run(next);
+  }
+};

@@ -1,0 +1,138 @@
+/**
+ * The lab's IndexedDB (Dexie). Shared by the training worker (writes runs, trials, checkpoints while a
+ * search runs) and the UI (reads them for history/results). Schema changes go through `version(n)` with
+ * an upgrade, never by editing an existing version.
+ */
+import Dexie, { type Table } from 'dexie';
+
+export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'cancelled' | 'failed';
+export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  status: RunStatus;
+  /** Settings exactly as the user chose them (see src/core/run/settings.ts). */
+  settings: unknown;
+  modelId: string;
+  /** How to load the model again on resume (embedded url / hub id / local folder needs re-picking). */
+  modelSource: unknown;
+  datasetId: string;
+  backend?: string;
+  error?: string;
+  best?: { name: string; metrics: Record<string, number> };
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  metrics: Record<string, number>;
+  timeMs: number;
+}
+
+export interface TrialRecord {
+  /** `${runId}:${configKey}@${fidelity}`: one row per evaluated configuration and fidelity. */
+  id: string;
+  runId: string;
+  index: number;
+  name: string;
+  ranks: number[];
+  groupRanks: number[];
+  fidelity: number;
+  params: number;
+  status: TrialStatus;
+  metrics: Record<string, number>;
+  epochs: EpochRecord[];
+  losses: number[];
+  timeMs: number;
+  error?: string;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export interface CheckpointRecord {
+  /** Same id as the trial it belongs to; only the latest checkpoint per trial is kept. */
+  trialId: string;
+  runId: string;
+  step: number;
+  savedAt: number;
+  /** Serialised TrialCheckpoint (plain arrays) from the trainer. */
+  data: unknown;
+}
+
+export interface AdapterRecord {
+  trialId: string;
+  runId: string;
+  /** AdapterSnapshot of a finished trial (for export and the playground). */
+  snapshot: unknown;
+}
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  bytes: number;
+  fingerprint: unknown;
+  /** The mapped rows the run trains on, so a run resumes after reload. Deletable by the user. */
+  rows: unknown[];
+  mapping: unknown;
+}
+
+export class LabDB extends Dexie {
+  runs!: Table<RunRecord, string>;
+  trials!: Table<TrialRecord, string>;
+  checkpoints!: Table<CheckpointRecord, string>;
+  adapters!: Table<AdapterRecord, string>;
+  datasets!: Table<DatasetRecord, string>;
+
+  constructor(name = 'rank-lab') {
+    super(name);
+    this.version(1).stores({
+      runs: 'id, createdAt, status, datasetId',
+      trials: 'id, runId, [runId+index], status',
+      checkpoints: 'trialId, runId',
+      adapters: 'trialId, runId',
+      datasets: 'id, createdAt',
+    });
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.transaction('rw', [this.runs, this.trials, this.checkpoints, this.adapters], async () => {
+      await this.trials.where('runId').equals(runId).delete();
+      await this.checkpoints.where('runId').equals(runId).delete();
+      await this.adapters.where('runId').equals(runId).delete();
+      await this.runs.delete(runId);
+    });
+  }
+
+  /** Delete a dataset only when no remaining run needs it (a run cannot resume without its data). */
+  async deleteDataset(datasetId: string): Promise<{ ok: boolean; usedBy: string[] }> {
+    const users = await this.runs.where('datasetId').equals(datasetId).toArray();
+    if (users.length) return { ok: false, usedBy: users.map((r) => r.name) };
+    await this.datasets.delete(datasetId);
+    return { ok: true, usedBy: [] };
+  }
+}
+
+let db: LabDB | undefined;
+export function labDb(): LabDB {
+  return (db ??= new LabDB());
+}
+
+/** Turn a storage failure into what the user can do about it. */
+export function explainStorageError(e: unknown): string {
+  const err = e as { name?: string; inner?: { name?: string }; message?: string };
+  const name = err?.inner?.name ?? err?.name ?? '';
+  if (name === 'QuotaExceededError')
+    return 'The browser storage quota is full. Delete old runs or uploaded datasets on the History page (checkpoints are the largest items), then resume.';
+  return `Saving to browser storage failed: ${err?.message ?? String(e)}`;
+}
+
+export async function storageEstimate(): Promise<{ usage: number; quota: number; persisted: boolean } | undefined> {
+  if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return undefined;
+  const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+  const persisted = (await navigator.storage.persisted?.()) ?? false;
+  return { usage, quota, persisted };
+}

@@ -1,0 +1,61 @@
+/**
+ * Picks the fastest tfjs backend that actually works here, and says why the others were skipped, so the UI
+ * can explain a fallback instead of failing. Backends must already be registered (the worker imports the
+ * webgpu / wasm packages; Node tests only have `cpu`).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** One sentence for the UI: which backend runs and, when it is not WebGPU, why. */
+  message: string;
+  skipped: { backend: BackendName; reason: string }[];
+  /** WebGPU adapter facts when available (vendor/architecture and buffer limits). */
+  gpu?: { description: string; maxBufferSize: number; maxStorageBufferBindingSize: number };
+}
+
+export interface BackendProbe {
+  /** Why a backend cannot be used before even trying it (e.g. no navigator.gpu); undefined = try it. */
+  precheck?(name: BackendName): Promise<string | undefined>;
+  gpuInfo?(): Promise<BackendInfo['gpu']>;
+}
+
+export async function initBackend(preferred: BackendName | 'auto' = 'auto', probe: BackendProbe = {}): Promise<BackendInfo> {
+  const order = preferred === 'auto' ? BACKEND_ORDER : [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    if (!tf.findBackendFactory(name)) {
+      skipped.push({ backend: name, reason: 'not available in this build' });
+      continue;
+    }
+    const pre = await probe.precheck?.(name);
+    if (pre) {
+      skipped.push({ backend: name, reason: pre });
+      continue;
+    }
+    try {
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new Error('initialisation returned false');
+      await tf.ready();
+      // A tiny op proves the backend really computes (SwiftShader or a blocklisted GPU can fail here).
+      const v = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), 1).dataSync());
+      if (v[0] !== 2 || v[1] !== 3) throw new Error('self-test computed wrong values');
+      const gpu = name === 'webgpu' ? await probe.gpuInfo?.() : undefined;
+      return { backend: name, message: describe(name, preferred, skipped), skipped, gpu };
+    } catch (e) {
+      skipped.push({ backend: name, reason: (e as Error).message || String(e) });
+    }
+  }
+  throw new Error(`No tfjs backend works in this browser: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+}
+
+function describe(name: BackendName, preferred: BackendName | 'auto', skipped: BackendInfo['skipped']): string {
+  if (name === 'webgpu') return 'Training runs on your GPU through WebGPU.';
+  const why = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+  const slower = name === 'cpu' ? 'much slower' : 'slower';
+  if (preferred !== 'auto' && preferred === name) return `Running on ${name} as you chose (${slower} than WebGPU).`;
+  return `WebGPU is not available (${why}), so training falls back to ${name}: it works, but ${slower}. Use Chrome or Edge 113+ (or Safari 18+) with WebGPU enabled for full speed.`;
+}
