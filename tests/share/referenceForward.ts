@@ -7,6 +7,7 @@ import type { AdapterSnapshot } from '../../src/core/model/adapter';
 import type { NamedTensor } from '../../src/core/model/safetensors';
 
 export interface TinyConfig {
+  _name_or_path?: string;
   hidden_size: number;
   num_hidden_layers: number;
   num_attention_heads: number;
