@@ -39,3 +39,4 @@ export { exportRunFile, importRunFile, type RunFile, type RunData, type RunExpor
 export { generateRayTuneScript, importRayTuneResults, feasibleGroupConfigs, type RayTuneScriptOptions, type RayImportResult } from './rayTune';
 export { datasetFingerprint, labelStats, sha256Hex, type LabelColumns } from './fingerprint';
 export { loraParamCount, targetDims } from './params';
+export { trialFromEvalRecord } from './fromSearch';
