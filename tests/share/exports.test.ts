@@ -79,3 +79,29 @@ describe('run file', () => {
     }
   });
 });
+
+import { pickBest } from '../../src/core/share/schema';
+describe('pickBest', () => {
+  it('prefers completed trials and honours the direction', () => {
+    const t = (config: string, v: number, status: 'done' | 'pruned') => ({ config, ranks: [Number(config)], params: 1, metrics: { r2: v }, status, timeMs: 0, epochs: 1 });
+    const trials = [t('1', 0.5, 'done'), t('2', 0.9, 'pruned'), t('3', 0.7, 'done')];
+    expect(pickBest(trials, { metric: 'r2', direction: 'max' })!.config).toBe('3');
+    expect(pickBest(trials, { metric: 'r2', direction: 'min' })!.config).toBe('1');
+    expect(pickBest([trials[1]], { metric: 'r2', direction: 'max' })!.config).toBe('2');
+    expect(pickBest(trials, { metric: 'mse', direction: 'min' })).toBeNull();
+  });
+});
+
+import { trialFromEvalRecord } from '../../src/core/share/fromSearch';
+import { trialSchema } from '../../src/core/share/schema';
+describe('trialFromEvalRecord', () => {
+  it('maps search records to valid trials', () => {
+    const rec = { index: 1, name: '8@16', key: 'k', groups: [8, 16], epochs: 3, maxEpochs: 9, params: 100, status: 'ok' as const, metrics: { mse: 0.02, bad: NaN, 'not ok': 1 }, value: 0.02 };
+    const t = trialFromEvalRecord(rec, 1234, [0.03, 0.025, 0.02]);
+    expect(trialSchema.safeParse(t).success).toBe(true);
+    expect(t).toMatchObject({ config: '8@16', status: 'pruned', metrics: { mse: 0.02 }, timeMs: 1234 });
+    expect(Object.keys(t.metrics)).toEqual(['mse']);
+    expect(trialFromEvalRecord({ ...rec, epochs: 9 }).status).toBe('done');
+    expect(trialFromEvalRecord({ ...rec, status: 'failed', metrics: {} }).status).toBe('failed');
+  });
+});

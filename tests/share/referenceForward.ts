@@ -7,6 +7,7 @@ import type { AdapterSnapshot } from '../../src/core/model/adapter';
 import type { NamedTensor } from '../../src/core/model/safetensors';
 
 export interface TinyConfig {
+  _name_or_path?: string;
   hidden_size: number;
   num_hidden_layers: number;
   num_attention_heads: number;
@@ -119,7 +120,7 @@ export function referencePredict(cfg: TinyConfig, base: Map<string, NamedTensor>
       for (let i = 0; i < H; i++) x[t * H + i] = we[seq[t] * H + i] + pe[pos * H + i] + te[i];
     }
     layerNorm(x, T, H, get('roberta.embeddings.LayerNorm.weight').data, get('roberta.embeddings.LayerNorm.bias').data, cfg.layer_norm_eps);
-    let h = x;
+    let h: Float64Array = x;
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       const p = `roberta.encoder.layer.${l}.`;
       const q = linear(h, T, W.get(p + 'attention.self.query')!, get(p + 'attention.self.query.bias').data);

@@ -205,6 +205,19 @@ export function formatIssues(error: z.ZodError, max = 5): string {
   return parts.join('; ') + more;
 }
 
+/**
+ * The best trial by the objective: completed ("done") trials first, so a trial stopped early by a
+ * multi-fidelity scheduler never wins on a shorter budget; any trial with the metric otherwise.
+ */
+export function pickBest(trials: readonly ShareTrial[], objective: { metric: string; direction: 'min' | 'max' }): ShareTrial | null {
+  const has = (t: ShareTrial) => Number.isFinite(t.metrics[objective.metric]);
+  const done = trials.filter((t) => t.status === 'done' && has(t));
+  const pool = done.length ? done : trials.filter(has);
+  if (!pool.length) return null;
+  const better = (a: number, b: number) => (objective.direction === 'min' ? a < b : a > b);
+  return pool.reduce((a, b) => (better(b.metrics[objective.metric], a.metrics[objective.metric]) ? b : a));
+}
+
 /** Expand group ranks to one rank per layer. */
 export function layerRanks(groups: readonly number[], groupRanks: readonly number[]): number[] {
   const out: number[] = [];
