@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 test('smoke training on webgpu: loss falls and live tensors stay flat', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  await page.getByTestId('tab-model').click();
   await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
   await page.getByTestId('smoke-run').click();
   const result = page.getByTestId('smoke-result');
