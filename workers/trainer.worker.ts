@@ -10,10 +10,26 @@ import { openModel, type ModelInfo, type ModelSession } from '../src/core/run/mo
 import { CacheStorageModelCache } from '../src/core/model/cacheStorage';
 import type { LoadProgress, ModelSource } from '../src/core/model/load';
 import { runSmoke, type SmokeResult, type SmokeStep } from '../src/core/train/smoke';
+import { labDb } from '../src/core/store/db';
+import { runLab, type RunEvent } from '../src/core/run/labRun';
+import type { RunSettings } from '../src/core/run/settings';
+import { predict } from '../src/core/train/trainer';
+import type { AdapterSnapshot } from '../src/core/model/adapter';
+import { exportPeftAdapter } from '../src/core/share/peft';
+import { runToShareDoc } from '../src/core/run/results';
+import type { ShareDoc } from '../src/core/share/schema';
 
 let backendInfo: BackendInfo | undefined;
 let session: ModelSession | undefined;
 let sessionKey = '';
+let controller: AbortController | undefined;
+let abortReason: 'pause' | 'cancel' | undefined;
+let active: Promise<void> | undefined;
+
+/** What is stored of a model source with a run: a picked folder cannot be stored, only its name. */
+function storableSource(source: ModelSource): unknown {
+  return source.kind === 'files' ? { kind: 'files', id: source.id } : source;
+}
 
 function gpuLimits() {
   return backendInfo?.gpu ? { maxBufferSize: backendInfo.gpu.maxBufferSize, maxStorageBufferBindingSize: backendInfo.gpu.maxStorageBufferBindingSize } : undefined;
@@ -43,6 +59,79 @@ const api = {
   async smoke(rows: { text: string; score: number }[], steps: number, onStep?: (s: SmokeStep) => void): Promise<SmokeResult> {
     if (!session) throw new Error('Load a model first.');
     return runSmoke(session.model, session.tokenizer, rows, { steps, onStep });
+  },
+
+  /** Create a run record (settings exactly as chosen) for the loaded model and a stored dataset. */
+  async createRun(input: { name: string; settings: RunSettings; datasetId: string; source: ModelSource }): Promise<string> {
+    if (!session) throw new Error('Load a model first.');
+    const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const now = Date.now();
+    await labDb().runs.put({
+      id, name: input.name, createdAt: now, updatedAt: now, status: 'paused', settings: input.settings,
+      modelId: session.info.id,
+      model: { layers: session.info.summary.layers, hidden: session.info.summary.hidden, intermediate: session.info.summary.intermediate },
+      modelSource: storableSource(input.source), datasetId: input.datasetId, backend: tf.getBackend(),
+    });
+    return id;
+  },
+
+  /** Run (or resume) a search; resolves when it finishes, is paused or cancelled. Events stream to onEvent. */
+  async startRun(runId: string, onEvent: (e: RunEvent) => void): Promise<void> {
+    if (active) throw new Error('A search is already running in this tab. Pause or cancel it first.');
+    const run = await labDb().runs.get(runId);
+    if (!run) throw new Error('This run is no longer in browser storage.');
+    const src = run.modelSource as ModelSource | { kind: 'files'; id: string; files?: undefined };
+    if (!session || session.info.id !== run.modelId) {
+      if (src.kind === 'files' && !src.files) throw new Error(`This run used the local folder "${src.id}". Load that folder again on the Model page, then resume.`);
+      await api.loadModel(src as ModelSource);
+    }
+    controller = new AbortController();
+    abortReason = undefined;
+    active = runLab({ db: labDb(), session: session!, runId, signal: controller.signal, onEvent, abortReason: () => abortReason });
+    try {
+      await active;
+    } finally {
+      active = undefined;
+      controller = undefined;
+    }
+  },
+
+  pause(): void {
+    abortReason = 'pause';
+    controller?.abort();
+  },
+
+  cancel(): void {
+    abortReason = 'cancel';
+    controller?.abort();
+  },
+
+  isRunning(): boolean {
+    return !!active;
+  },
+
+  /** Predictions of a stored trial's adapter (the playground). */
+  async predict(trialId: string, texts: string[], maxLength = 128): Promise<{ score?: number; probs?: number[]; classNames: string[] }[]> {
+    if (!session) throw new Error('Load a model first.');
+    const rec = await labDb().adapters.get(trialId);
+    if (!rec) throw new Error('This trial has no stored adapter (it failed, or its adapter was too large to keep).');
+    const snap = rec.snapshot as AdapterSnapshot;
+    if (snap.baseModel !== session.info.id) throw new Error(`This adapter was trained on ${snap.baseModel}; load that model first (loaded: ${session.info.id}).`);
+    const out = await predict(session.model, snap, texts.map((t) => session!.tokenizer.encode(t, maxLength)));
+    return out.map((o) => ({ ...o, classNames: snap.classNames }));
+  },
+
+  /** A PEFT zip of a stored trial's adapter. */
+  async exportAdapter(trialId: string): Promise<Uint8Array> {
+    const rec = await labDb().adapters.get(trialId);
+    if (!rec) throw new Error('This trial has no stored adapter (it failed, or its adapter was too large to keep).');
+    const zip = exportPeftAdapter(rec.snapshot as AdapterSnapshot);
+    return Comlink.transfer(zip, [zip.buffer as ArrayBuffer]);
+  },
+
+  /** The run as a results document (what the results page renders and the share link carries). */
+  async resultsDoc(runId: string): Promise<ShareDoc> {
+    return runToShareDoc(labDb(), runId);
   },
 
   memory(): { numTensors: number; numBytes: number; backend: string } {

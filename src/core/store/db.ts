@@ -17,6 +17,8 @@ export interface RunRecord {
   /** Settings exactly as the user chose them (see src/core/run/settings.ts). */
   settings: unknown;
   modelId: string;
+  /** Shape of the model, for results pages that have no model loaded. */
+  model?: { layers: number; hidden: number; intermediate: number };
   /** How to load the model again on resume (embedded url / hub id / local folder needs re-picking). */
   modelSource: unknown;
   datasetId: string;
@@ -80,12 +82,22 @@ export interface DatasetRecord {
   mapping: unknown;
 }
 
+/** One search event (eval / probe / note), in order: the search's history, replayed on resume. */
+export interface SearchEventRecord {
+  /** `${runId}:${seq}` with seq zero-padded so keys sort in order. */
+  id: string;
+  runId: string;
+  seq: number;
+  event: unknown;
+}
+
 export class LabDB extends Dexie {
   runs!: Table<RunRecord, string>;
   trials!: Table<TrialRecord, string>;
   checkpoints!: Table<CheckpointRecord, string>;
   adapters!: Table<AdapterRecord, string>;
   datasets!: Table<DatasetRecord, string>;
+  events!: Table<SearchEventRecord, string>;
 
   constructor(name = 'rank-lab') {
     super(name);
@@ -95,12 +107,14 @@ export class LabDB extends Dexie {
       checkpoints: 'trialId, runId',
       adapters: 'trialId, runId',
       datasets: 'id, createdAt',
+      events: 'id, runId, [runId+seq]',
     });
   }
 
   async deleteRun(runId: string): Promise<void> {
-    await this.transaction('rw', [this.runs, this.trials, this.checkpoints, this.adapters], async () => {
+    await this.transaction('rw', [this.runs, this.trials, this.checkpoints, this.adapters, this.events], async () => {
       await this.trials.where('runId').equals(runId).delete();
+      await this.events.where('runId').equals(runId).delete();
       await this.checkpoints.where('runId').equals(runId).delete();
       await this.adapters.where('runId').equals(runId).delete();
       await this.runs.delete(runId);

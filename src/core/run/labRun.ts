@@ -1,0 +1,264 @@
+/**
+ * The orchestrator of a search run inside the training worker: reads the run and its dataset from
+ * IndexedDB, tokenizes and splits with the run's seed, runs the chosen strategy against real trainings,
+ * and writes every event, trial, checkpoint and adapter back, so a reload resumes where it stopped
+ * (finished trials are replayed from the stored history, the running one continues from its checkpoint).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LabDB, RunRecord, TrialRecord, DatasetRecord, EpochRecord } from '../store/db';
+import { explainStorageError } from '../store/db';
+import type { ModelSession } from './modelSession';
+import type { RunSettings } from './settings';
+import type { DataRow, TaskKind } from '../data/types';
+import { splitRows } from '../data/split';
+import { runSearch, costOf, expandGroups, type SearchEvent, type EvalRecord, type RankConfig } from '../search';
+import type { Fidelity } from '../search/objective';
+import { TrainingObjective, spaceForModel } from '../train/trainingObjective';
+import { createTrainingHooks } from '../train/searchHooks';
+import type { Row, TrialCheckpoint, TrialData, TrialSettings, TrialResult } from '../train/trainer';
+import { DERIVED_CLASS_NAMES } from '../data/labels';
+
+/** How the dataset record's `mapping` field is laid out (written by the data worker). */
+export interface StoredMapping {
+  task: TaskKind;
+  labels?: string[];
+  scoreRange?: [number, number] | null;
+}
+
+export type RunEvent =
+  | { type: 'status'; status: RunRecord['status']; message?: string }
+  | { type: 'trial-start'; trial: TrialRecord }
+  | { type: 'step'; trialId: string; step: number; totalSteps: number; loss: number; epoch: number; tokens: number }
+  | { type: 'epoch'; trialId: string; epoch: EpochRecord }
+  | { type: 'trial-end'; trial: TrialRecord; best: EvalRecord | null }
+  | { type: 'note'; message: string }
+  | { type: 'memory'; numTensors: number; numBytes: number }
+  | { type: 'done'; best: EvalRecord | null; evaluations: number; stopReason: string };
+
+export interface LabRunEnv {
+  db: LabDB;
+  session: ModelSession;
+  runId: string;
+  signal: AbortSignal;
+  onEvent: (e: RunEvent) => void;
+  /** Why the signal was aborted: pause keeps the run resumable, cancel ends it. */
+  abortReason?: () => 'pause' | 'cancel' | undefined;
+}
+
+const ADAPTER_KEEP_BYTES = 16 * 2 ** 20;
+const pad = (n: number) => String(n).padStart(6, '0');
+
+export function trialId(runId: string, key: string, epochs: number): string {
+  return `${runId}:${key}@${epochs}`;
+}
+
+/** Tokenize and split the stored rows exactly as every trial of the run sees them. */
+export function prepareTrialData(rows: DataRow[], mapping: StoredMapping, s: RunSettings, session: ModelSession): TrialData {
+  const hasScore = mapping.task !== 'label';
+  const labels = mapping.labels ?? [];
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const useLabels = mapping.task !== 'score' && labels.length > 1;
+  const numClasses = useLabels ? labels.length : hasScore && s.multitask ? 5 : 0;
+  const toRow = (r: DataRow): Row => {
+    const row: Row = { ids: session.tokenizer.encode(r.text, s.maxLength) };
+    if (hasScore && r.score !== undefined) row.score = r.score;
+    if (useLabels && r.label !== undefined) row.label = labelIndex.get(r.label);
+    return row;
+  };
+  const useSplitColumn = rows.some((r) => r.split);
+  const split = splitRows(rows, { seed: s.seed, valFraction: s.valFraction, useSplitColumn });
+  return {
+    train: split.train.map((i) => toRow(rows[i])),
+    val: split.val.map((i) => toRow(rows[i])),
+    numClasses,
+    classNames: useLabels ? labels : numClasses === 5 ? [...DERIVED_CLASS_NAMES] : undefined,
+  };
+}
+
+export function trialSettings(s: RunSettings, numLayers: number, baseModel: string, hasScore: boolean): TrialSettings {
+  return {
+    seed: s.seed,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    lr: s.lr,
+    weightDecay: s.weightDecay,
+    warmupRatio: s.warmupRatio,
+    clipNorm: s.clipNorm,
+    lora: {
+      targets: [...s.targets],
+      ranks: new Array(numLayers).fill(0),
+      // alpha per rank is resolved per trial (see alphasFor); a single alpha otherwise.
+      alphas: s.loraAlpha,
+      rslora: s.rslora,
+      dropout: s.loraDropout,
+    },
+    regression: hasScore,
+    lossMode: s.lossMode,
+    regWeight: hasScore ? s.regWeight : 0,
+    clsWeight: s.clsWeight,
+    baseModel,
+  };
+}
+
+export async function runLab(env: LabRunEnv): Promise<void> {
+  const { db, session, runId, signal, onEvent } = env;
+  const run = await db.runs.get(runId);
+  if (!run) throw new Error(`Run ${runId} is not in this browser's storage (was it deleted?).`);
+  const dataset = (await db.datasets.get(run.datasetId)) as DatasetRecord | undefined;
+  if (!dataset) throw new Error('The dataset of this run was deleted, so it cannot resume. Start a new run with the data uploaded again.');
+  const s = run.settings as RunSettings;
+  const mapping = dataset.mapping as StoredMapping;
+  const model = session.model;
+  const hasScore = mapping.task !== 'label';
+
+  const setStatus = async (status: RunRecord['status'], extra: Partial<RunRecord> = {}) => {
+    await db.runs.update(runId, { status, updatedAt: Date.now(), ...extra });
+    onEvent({ type: 'status', status, message: extra.error });
+  };
+  await setStatus('running', { backend: tf.getBackend(), error: undefined });
+
+  const data = prepareTrialData(dataset.rows as DataRow[], mapping, s, session);
+  const base = trialSettings(s, model.layers.length, session.info.id, hasScore);
+  const space = spaceForModel(model, s.targets, { groups: s.groups, allowedRanks: s.allowedRanks });
+
+  // History: every stored event, in order; finished evaluations are replayed, not re-trained.
+  const stored = await db.events.where('runId').equals(runId).sortBy('seq');
+  const history = stored.map((e) => e.event as SearchEvent);
+  let seq = stored.length;
+  let best: EvalRecord | null = null;
+  for (const ev of history) if (ev.type === 'eval') best = ev.best ?? best;
+
+  // The trial in progress (one at a time); per-step state for the UI and the trial row.
+  let current: TrialRecord | undefined;
+  let lastProgressAt = 0;
+  const checkpointEvery = Math.max(1, Math.floor(Math.ceil(data.train.length / s.batchSize) / 4));
+
+  const objective = new TrainingObjective({
+    model,
+    data,
+    base,
+    alphasFor: (ranks) => (s.alphaPerRank ? ranks.map((r) => Math.max(r, 1) * s.loraAlpha) : s.loraAlpha),
+    async resumeFor(config: RankConfig, fidelity: Fidelity) {
+      const id = trialId(runId, config.key, fidelity.epochs);
+      const ck = await db.checkpoints.get(id);
+      const prev = await db.trials.get(id);
+      const index = (await db.trials.where('runId').equals(runId).count()) + (prev ? 0 : 1);
+      current = prev ?? {
+        id, runId, index, name: config.name, ranks: [...config.layers], groupRanks: [...config.groups], fidelity: fidelity.epochs,
+        params: costOf(space, config.groups), status: 'running', metrics: {}, epochs: [], losses: [], timeMs: 0, startedAt: Date.now(),
+      };
+      current.status = 'running';
+      if (ck) {
+        // Keep what the checkpoint covers; later epochs/losses will be produced again, identically.
+        const c = ck.data as TrialCheckpoint;
+        current.epochs = current.epochs.filter((e) => e.epoch <= c.epochs.length);
+        current.losses = current.losses.slice(0, c.step);
+      } else {
+        current.epochs = [];
+        current.losses = [];
+      }
+      await db.trials.put(current);
+      onEvent({ type: 'trial-start', trial: { ...current } });
+      return ck ? (ck.data as TrialCheckpoint) : undefined;
+    },
+    trialHooks: {
+      checkpointEvery,
+      onCheckpoint: async (c) => {
+        if (!current) return;
+        try {
+          await db.checkpoints.put({ trialId: current.id, runId, step: c.step, savedAt: Date.now(), data: c });
+          await db.trials.put({ ...current });
+        } catch (e) {
+          onEvent({ type: 'note', message: explainStorageError(e) });
+        }
+      },
+      onStep: (p) => {
+        if (!current) return;
+        current.losses.push(p.loss);
+        const now = Date.now();
+        // Throttle what crosses to the UI: at most ~10 messages a second.
+        if (now - lastProgressAt > 100 || p.step === p.totalSteps) {
+          lastProgressAt = now;
+          onEvent({ type: 'step', trialId: current.id, step: p.step, totalSteps: p.totalSteps, loss: p.loss, epoch: p.epoch, tokens: p.tokens });
+          const m = tf.memory();
+          onEvent({ type: 'memory', numTensors: m.numTensors, numBytes: m.numBytes });
+        }
+      },
+      onEpoch: (e) => {
+        if (!current) return;
+        const rec: EpochRecord = { epoch: e.epoch, trainLoss: e.trainLoss, metrics: numeric(e.val), timeMs: e.ms };
+        current.epochs.push(rec);
+        onEvent({ type: 'epoch', trialId: current.id, epoch: rec });
+      },
+    },
+    onTrial: async (_config: RankConfig, result: TrialResult) => {
+      if (!current) return;
+      current.timeMs = Math.round(result.timings.totalMs);
+      if (result.status === 'completed' && result.adapter) {
+        const bytes = Object.values(result.adapter.lora).reduce((a, { A, B }) => a + 4 * (A.data.length + B.data.length), 0);
+        if (bytes <= ADAPTER_KEEP_BYTES) await db.adapters.put({ trialId: current.id, runId, snapshot: result.adapter }).catch((e) => onEvent({ type: 'note', message: explainStorageError(e) }));
+      }
+      if (result.status !== 'cancelled') await db.checkpoints.delete(current.id);
+    },
+  });
+
+  const hooks = createTrainingHooks({ model, data, base });
+  let done: Extract<SearchEvent, { type: 'done' }> | undefined;
+  try {
+    for await (const ev of runSearch({
+      space,
+      objective,
+      strategy: s.strategy,
+      metric: s.metric,
+      seed: s.seed,
+      budget: s.budget ?? Infinity,
+      maxEvals: s.maxEvals,
+      maxEpochs: s.epochs,
+      hooks,
+      history,
+      signal,
+    })) {
+      if (ev.type === 'done') {
+        done = ev;
+        break;
+      }
+      await db.events.put({ id: `${runId}:${pad(seq)}`, runId, seq, event: ev });
+      seq++;
+      if (ev.type === 'note') onEvent({ type: 'note', message: ev.message });
+      if (ev.type === 'eval') {
+        best = ev.best;
+        const r = ev.record;
+        const id = trialId(runId, r.key, r.epochs);
+        const prev = (await db.trials.get(id)) ?? current;
+        const trial: TrialRecord = {
+          ...(prev ?? { losses: [], epochs: [], timeMs: 0, startedAt: Date.now(), ranks: [], runId, id }),
+          id, runId, index: r.index, name: r.name, groupRanks: r.groups, fidelity: r.epochs, params: r.params,
+          ranks: prev?.ranks?.length ? prev.ranks : expandGroups(space, r.groups),
+          status: r.status === 'ok' ? 'done' : r.status, metrics: r.metrics, error: r.reason, finishedAt: Date.now(),
+        };
+        await db.trials.put(trial);
+        current = undefined;
+        await db.runs.update(runId, { best: best ? { name: best.name, metrics: best.metrics } : undefined, updatedAt: Date.now() });
+        onEvent({ type: 'trial-end', trial, best });
+      }
+    }
+  } catch (e) {
+    if (!signal.aborted) {
+      await setStatus('failed', { error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+  }
+  if (signal.aborted) {
+    const why = env.abortReason?.() ?? 'pause';
+    await setStatus(why === 'cancel' ? 'cancelled' : 'paused');
+    return;
+  }
+  await setStatus('done', { best: done?.best ? { name: done.best.name, metrics: done.best.metrics } : undefined });
+  onEvent({ type: 'done', best: done?.best ?? null, evaluations: done?.evaluations ?? 0, stopReason: done?.stopReason ?? 'finished' });
+}
+
+function numeric(m: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * A run as a results document (the share schema): the one shape the results page renders, whether the
+ * run is local (IndexedDB) or arrived as a share link. Never carries dataset text.
+ */
+import type { LabDB, RunRecord, TrialRecord, DatasetRecord } from '../store/db';
+import type { RunSettings } from './settings';
+import type { DataRow } from '../data/types';
+import type { StoredMapping } from './labRun';
+import { contiguousGroups } from '../search/space';
+import { metricDirection } from '../search/objective';
+import { pickBest, shareDocSchema, formatIssues, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial } from '../share/schema';
+import { datasetFingerprint } from '../share/fingerprint';
+import { trialFromEvalRecord } from '../share/fromSearch';
+import { scoreToClass, DERIVED_CLASS_NAMES } from '../data/labels';
+
+/** Fingerprint of the stored rows: SHA-256 of their normalised text and labels, plus label statistics. */
+export async function fingerprintRows(ds: DatasetRecord) {
+  const rows = ds.rows as DataRow[];
+  const m = ds.mapping as StoredMapping;
+  const canon = rows.map((r) => JSON.stringify([r.text, r.score ?? null, r.label ?? null])).join('\n');
+  const scores = m.task !== 'label' ? rows.map((r) => r.score ?? NaN).filter(Number.isFinite) : undefined;
+  const names = m.task !== 'score' && m.labels?.length ? m.labels : scores ? [...DERIVED_CLASS_NAMES] : undefined;
+  const ids = names
+    ? m.task !== 'score' && m.labels?.length
+      ? rows.map((r) => m.labels!.indexOf(r.label ?? ''))
+      : rows.map((r) => scoreToClass(r.score ?? 0))
+    : undefined;
+  const fp = await datasetFingerprint(canon, rows.length, { scores, classes: names && ids ? { names, ids } : undefined });
+  return { ...fp, task: m.task };
+}
+
+function trialToShare(t: TrialRecord, maxEpochs: number, metric: string): ShareTrial {
+  const status = t.status === 'done' ? 'ok' : t.status === 'running' || t.status === 'queued' ? 'failed' : t.status === 'cancelled' ? 'failed' : t.status;
+  const base = trialFromEvalRecord(
+    {
+      index: t.index, name: t.name, key: t.id, groups: t.groupRanks, epochs: t.fidelity, maxEpochs, params: t.params,
+      status: status as 'ok' | 'failed' | 'skipped', metrics: t.metrics, value: t.metrics[metric] ?? null,
+    },
+    t.timeMs,
+    t.epochs.map((e) => e.metrics[metric]).filter((v): v is number => Number.isFinite(v)),
+  );
+  if (t.status === 'running' || t.status === 'queued') base.status = t.status;
+  return base;
+}
+
+export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc> {
+  const run = (await db.runs.get(runId)) as RunRecord | undefined;
+  if (!run) throw new Error('This run is no longer in browser storage.');
+  const ds = await db.datasets.get(run.datasetId);
+  if (!ds) throw new Error('The dataset of this run was deleted; its results cannot be summarised.');
+  const s = run.settings as RunSettings;
+  const model = run.model ?? { layers: 1, hidden: 1, intermediate: 1 };
+  const trials = (await db.trials.where('runId').equals(runId).sortBy('index')).map((t) => trialToShare(t, s.epochs, s.metric));
+  const direction = metricDirection(s.metric);
+  const best = pickBest(trials, { metric: s.metric, direction });
+  const perRank = s.targets.reduce((a, t) => a + (t === 'intermediate.dense' || t === 'output.dense' ? model.hidden + model.intermediate : 2 * model.hidden), 0);
+  const doc: ShareDoc = {
+    schemaVersion: SHARE_SCHEMA_VERSION,
+    title: run.name.slice(0, 120),
+    createdAt: new Date(run.createdAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+    model: { id: run.modelId, ...model },
+    dataset: await fingerprintRows(ds),
+    settings: {
+      strategy: s.strategy,
+      rankChoices: [...s.allowedRanks],
+      groups: contiguousGroups(model.layers, s.groups).map((g) => g.end - g.start),
+      budget: s.budget ?? Math.max(...s.allowedRanks) * perRank * model.layers,
+      targets: [...s.targets],
+      epochs: s.epochs,
+      lr: s.lr,
+      batchSize: s.batchSize,
+      maxLength: s.maxLength,
+      lossWeights: { mode: s.lossMode, regression: s.regWeight, classification: s.clsWeight },
+      seed: s.seed,
+      objective: { metric: s.metric, direction },
+      lora: { alpha: s.loraAlpha, alphaPerRank: s.alphaPerRank, dropout: s.loraDropout, rslora: s.rslora },
+    },
+    trials,
+    best: best ? { config: best.config, ranks: [...best.ranks], metrics: best.metrics } : null,
+  };
+  const check = shareDocSchema.safeParse(doc);
+  if (!check.success) throw new Error(`Could not summarise this run: ${formatIssues(check.error)}`);
+  return check.data;
+}
+
+/** The uniform configuration (all groups equal) to compare the best with: the best-scoring uniform trial
+ *  with at least the best's parameter count, or the largest uniform trial when none is that large. */
+export function uniformBaseline(doc: ShareDoc): ShareTrial | null {
+  if (!doc.best) return null;
+  const { metric, direction } = doc.settings.objective;
+  const bestParams = doc.trials.find((t) => t.config === doc.best!.config)?.params ?? 0;
+  const uniform = doc.trials.filter((t) => t.status === 'done' && Number.isFinite(t.metrics[metric]) && t.ranks.every((r) => r === t.ranks[0]));
+  const atLeast = uniform.filter((t) => t.params >= bestParams);
+  const pool = atLeast.length ? atLeast : uniform;
+  if (!pool.length) return null;
+  return pickBest(pool, { metric, direction });
+}
