@@ -24,76 +24,111 @@ export class AdamW {
   readonly settings: AdamWSettings;
   step = 0;
   private readonly params: [string, tf.Variable][];
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  /** Moments of all parameters, flattened in parameter order: one fused update per step, not one per tensor. */
+  private readonly m: tf.Variable;
+  private readonly v: tf.Variable;
+  private readonly sizes: number[];
   private readonly consts: tf.Scalar[];
 
   constructor(params: [string, tf.Variable][], settings: Partial<AdamWSettings> = {}) {
     this.settings = { ...ADAMW_DEFAULTS, ...settings };
     this.params = params;
-    const zeros = (p: tf.Variable) => {
-      const z = tf.zerosLike(p);
-      const v = tf.variable(z, false);
-      z.dispose();
-      return v;
-    };
-    this.m = params.map(([, p]) => zeros(p));
-    this.v = params.map(([, p]) => zeros(p));
+    this.sizes = params.map(([, p]) => p.size);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    this.m = makeVar(new Float32Array(total));
+    this.v = makeVar(new Float32Array(total));
     const s = this.settings;
-    // Resident constants: no scalar upload per parameter per step.
+    // Resident constants: no scalar upload per step.
     this.consts = [tf.scalar(s.beta1), tf.scalar(1 - s.beta1), tf.scalar(s.beta2), tf.scalar(1 - s.beta2), tf.scalar(s.eps)];
   }
 
-  /**
-   * One update with gradients in the same order as the params. `lr` is this step's learning rate
-   * (schedule applied by the caller). Disposes nothing it did not create.
-   */
+  /** One update from per-parameter gradients (same order as the params). */
   apply(grads: tf.Tensor[], lr: number): void {
+    const flat = tf.tidy(() => flatten(grads));
+    this.applyFlat(flat, lr);
+    flat.dispose();
+  }
+
+  /**
+   * One update from the flattened gradient (parameter order). `lr` is this step's learning rate (the
+   * schedule is applied by the caller).
+   */
+  applyFlat(g: tf.Tensor1D, lr: number): void {
     this.step += 1;
     const s = this.settings;
     const bc1 = 1 - Math.pow(s.beta1, this.step);
     const bc2sqrt = Math.sqrt(1 - Math.pow(s.beta2, this.step));
     const [b1, omb1, b2, omb2, eps] = this.consts;
     tf.tidy(() => {
-      const decay = tf.scalar(1 - lr * s.weightDecay);
-      const stepSize = tf.scalar(-lr / bc1);
-      const invBc2 = tf.scalar(1 / bc2sqrt);
-      this.params.forEach(([, p], i) => {
-        const g = grads[i];
-        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, omb1));
-        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), omb2));
-        const denom = tf.add(tf.mul(tf.sqrt(v), invBc2), eps);
-        const np = tf.add(tf.mul(p, decay), tf.mul(tf.div(m, denom), stepSize));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        p.assign(np);
-      });
+      // Three per-step scalars, uploaded once per step (12 bytes).
+      const [decay, stepSize, invBc2] = tf.split(tf.tensor1d([1 - lr * s.weightDecay, -lr / bc1, 1 / bc2sqrt]), 3);
+      const m = tf.add(tf.mul(this.m, b1), tf.mul(g, omb1));
+      const v = tf.add(tf.mul(this.v, b2), tf.mul(tf.square(g), omb2));
+      const upd = tf.mul(tf.div(m, tf.add(tf.mul(tf.sqrt(v), invBc2), eps)), stepSize);
+      this.m.assign(m);
+      this.v.assign(v);
+      const p = flatten(this.params.map(([, q]) => q));
+      const np = tf.add(tf.mul(p, decay), upd);
+      const parts = this.params.length === 1 ? [np] : tf.split(np, this.sizes);
+      this.params.forEach(([, q], i) => q.assign(tf.reshape(parts[i], q.shape)));
     });
   }
 
   getState(): OptimizerState {
     const moments: OptimizerState['moments'] = {};
+    const m = this.m.dataSync() as Float32Array, v = this.v.dataSync() as Float32Array;
+    let o = 0;
     this.params.forEach(([name], i) => {
-      moments[name] = { m: Float32Array.from(this.m[i].dataSync()), v: Float32Array.from(this.v[i].dataSync()) };
+      moments[name] = { m: m.slice(o, o + this.sizes[i]), v: v.slice(o, o + this.sizes[i]) };
+      o += this.sizes[i];
     });
     return { step: this.step, moments };
   }
 
   setState(state: OptimizerState): void {
-    this.params.forEach(([name, p], i) => {
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    const m = new Float32Array(total), v = new Float32Array(total);
+    let o = 0;
+    this.params.forEach(([name], i) => {
       const st = state.moments[name];
-      if (!st || st.m.length !== p.size || st.v.length !== p.size) throw new Error(`Optimizer state lacks or mis-sizes "${name}".`);
-      tf.tidy(() => {
-        this.m[i].assign(tf.tensor(st.m, p.shape));
-        this.v[i].assign(tf.tensor(st.v, p.shape));
-      });
+      if (!st || st.m.length !== this.sizes[i] || st.v.length !== this.sizes[i]) throw new Error(`Optimizer state lacks or mis-sizes "${name}".`);
+      m.set(st.m, o);
+      v.set(st.v, o);
+      o += this.sizes[i];
+    });
+    tf.tidy(() => {
+      this.m.assign(tf.tensor1d(m));
+      this.v.assign(tf.tensor1d(v));
     });
     this.step = state.step;
   }
 
   dispose(): void {
-    [...this.m, ...this.v, ...this.consts].forEach((t) => t.dispose());
+    [this.m, this.v, ...this.consts].forEach((t) => t.dispose());
   }
+}
+
+function makeVar(data: Float32Array): tf.Variable {
+  const t = tf.tensor1d(data);
+  const v = tf.variable(t, false);
+  t.dispose();
+  return v;
+}
+
+/** Concatenate tensors into one vector (reshape is free; one concat kernel). */
+export function flatten(ts: tf.Tensor[]): tf.Tensor1D {
+  const flat = ts.map((t) => tf.reshape(t, [-1]));
+  return (flat.length === 1 ? flat[0] : tf.concat(flat)) as tf.Tensor1D;
+}
+
+/** Clip a flattened gradient like clipByGlobalNorm (3 + 4 kernels instead of 2 per tensor). */
+export function clipFlat(g: tf.Tensor1D, maxNorm: number): { grad: tf.Tensor1D; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
+    if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { grad: g.clone(), norm };
+    const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
+    return { grad: tf.mul(g, coef) as tf.Tensor1D, norm };
+  });
 }
 
 /**

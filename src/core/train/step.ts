@@ -10,7 +10,7 @@ import type { Heads } from '../model/heads';
 import { padBatch } from '../model/tokenizer';
 import { customOp } from '../model/ops';
 import { crossEntropyLoss, minorityPenalty, mseLoss } from './losses';
-import { clipByGlobalNorm, type AdamW } from './optimizer';
+import { clipFlat, flatten, type AdamW } from './optimizer';
 
 export interface Row {
   ids: number[];
@@ -205,9 +205,11 @@ export function disposeLossResult(r: LossResult): void {
 /** Forward/backward, clip, AdamW update. Returns the loss result (grads already disposed). */
 export function trainStep(ctx: TrainContext, opt: AdamW, batch: DeviceBatch, lr: number, maxGradNorm: number, rng: Rng, prevEma: [number, number] | null): Omit<LossResult, 'grads'> & { gradNorm: tf.Scalar } {
   const r = lossAndGrads(ctx, batch, true, rng, prevEma);
-  const { grads, norm } = clipByGlobalNorm(r.grads, maxGradNorm);
+  const flat = tf.tidy(() => flatten(r.grads));
   r.grads.forEach((g) => g.dispose());
-  opt.apply(grads, lr);
-  grads.forEach((g) => g.dispose());
+  const { grad, norm } = clipFlat(flat, maxGradNorm);
+  flat.dispose();
+  opt.applyFlat(grad, lr);
+  grad.dispose();
   return { loss: r.loss, regLoss: r.regLoss, clsLoss: r.clsLoss, weights: r.weights, ema: r.ema, gradNorm: norm };
 }

@@ -95,7 +95,7 @@ describe('runTrial', () => {
     ctx.lora.dispose();
     ctx.heads.dispose();
     expect(m.mse).toBeCloseTo(a.final!.mse!, 6);
-    const mse = p.reduce((s, r, i) => s + (r.score! - data().val[i].score) ** 2, 0) / p.length;
+    const mse = p.reduce((s, r, i) => s + (r.score! - data().val[i].score!) ** 2, 0) / p.length;
     expect(mse).toBeCloseTo(a.final!.mse!, 6);
     expect(p[0].probs!.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
     expect(tf.memory().numTensors).toBe(before);

@@ -1,0 +1,198 @@
+/**
+ * Training-step benchmark shared by `npm run bench:train` (Node) and the browser e2e (webgpu/webgl):
+ * a full LoRA step (query+value, rank 8, regression head, AdamW, clipping) at batch 10 × 64 tokens on a
+ * random-weight model of the given shape. Reports throughput and the work per step: kernels (tf.profile),
+ * bytes uploaded from JS (counted at the engine's makeTensor) and live tensors after step 2 and the last.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng';
+import type { NamedTensor } from '../model/safetensors';
+import { buildModel, type RobertaModel } from '../model/roberta';
+import type { RobertaConfig } from '../model/config';
+import { createLora } from '../model/lora';
+import { createHeads } from '../model/heads';
+import { AdamW } from './optimizer';
+import { makeBatch, trainStep, trainables, type TrainContext } from './step';
+
+export type BenchCase = 'tiny' | 'roberta-base-shape' | 'roberta-large-shape';
+
+export const BENCH_SHAPES: Record<BenchCase, { layers: number; hidden: number; heads: number; intermediate: number }> = {
+  tiny: { layers: 4, hidden: 128, heads: 4, intermediate: 512 },
+  'roberta-base-shape': { layers: 12, hidden: 768, heads: 12, intermediate: 3072 },
+  'roberta-large-shape': { layers: 24, hidden: 1024, heads: 16, intermediate: 4096 },
+};
+
+export function benchConfig(c: BenchCase): RobertaConfig {
+  const s = BENCH_SHAPES[c];
+  return {
+    modelType: 'roberta', vocabSize: 50265, hiddenSize: s.hidden, numLayers: s.layers, numHeads: s.heads, intermediateSize: s.intermediate,
+    maxPositions: 514, typeVocabSize: 1, layerNormEps: 1e-5, padId: 1, hiddenDropout: 0.1, attentionDropout: 0.1, name: `random-${c}`,
+  };
+}
+
+/**
+ * Random weights with the HF names and shapes. Tensors of the same shape share one buffer (the backbone is
+ * frozen, so sharing changes nothing about the work per step) to keep memory and build time low.
+ */
+export function randomWeights(config: RobertaConfig, seed = 1): Map<string, NamedTensor> {
+  const rng = new Rng(seed);
+  const pool = new Map<string, Float32Array>();
+  const get = (shape: number[], std: number, fill?: number) => {
+    const key = `${shape.join('x')}:${std}:${fill}`;
+    let d = pool.get(key);
+    if (!d) {
+      d = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      if (fill !== undefined) d.fill(fill);
+      // Cheap pseudo-normal (sum of uniforms): shapes matter here, not the distribution's tails.
+      else for (let i = 0; i < d.length; i++) d[i] = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * std;
+      pool.set(key, d);
+    }
+    return { shape, data: d };
+  };
+  const H = config.hiddenSize, I = config.intermediateSize;
+  const t = new Map<string, NamedTensor>();
+  t.set('embeddings.word_embeddings.weight', get([config.vocabSize, H], 0.02));
+  t.set('embeddings.position_embeddings.weight', get([config.maxPositions, H], 0.02));
+  t.set('embeddings.token_type_embeddings.weight', get([config.typeVocabSize, H], 0.02));
+  t.set('embeddings.LayerNorm.weight', get([H], 0, 1));
+  t.set('embeddings.LayerNorm.bias', get([H], 0, 0));
+  for (let l = 0; l < config.numLayers; l++) {
+    const p = `encoder.layer.${l}.`;
+    for (const n of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) {
+      t.set(`${p}${n}.weight`, get([H, H], 0.02));
+      t.set(`${p}${n}.bias`, get([H], 0.02));
+    }
+    t.set(`${p}intermediate.dense.weight`, get([I, H], 0.02));
+    t.set(`${p}intermediate.dense.bias`, get([I], 0.02));
+    t.set(`${p}output.dense.weight`, get([H, I], 0.02));
+    t.set(`${p}output.dense.bias`, get([H], 0.02));
+    for (const n of ['attention.output.LayerNorm', 'output.LayerNorm']) {
+      t.set(`${p}${n}.weight`, get([H], 0, 1));
+      t.set(`${p}${n}.bias`, get([H], 0, 0));
+    }
+  }
+  return t;
+}
+
+export interface BenchResult {
+  case: BenchCase;
+  backend: string;
+  batch: number;
+  seqLen: number;
+  tokensPerSec: number;
+  msPerStep: number;
+  kernelsPerStep: number;
+  /** Kernels per encoder layer (whole step's kernels minus a 1-layer model's, divided by layers − 1). */
+  kernelsPerLayer?: number;
+  uploadBytesPerStep: number;
+  numTensorsStep2: number;
+  numTensorsLast: number;
+  steps: number;
+}
+
+/** Count bytes handed to the engine as new tensor data (uploads from JS) while `f` runs. */
+export async function countUploads<T>(f: () => Promise<T> | T): Promise<{ result: T; bytes: number }> {
+  const eng = tf.engine() as unknown as { makeTensor: (...a: unknown[]) => unknown };
+  const orig = eng.makeTensor;
+  let bytes = 0;
+  eng.makeTensor = function (this: unknown, ...a: unknown[]) {
+    const v = a[0] as { byteLength?: number; length?: number } | undefined;
+    bytes += v?.byteLength ?? (v?.length ?? 0) * 4;
+    return orig.apply(this, a);
+  };
+  try {
+    const result = await f();
+    return { result, bytes };
+  } finally {
+    eng.makeTensor = orig;
+  }
+}
+
+export interface BenchSetup {
+  model: RobertaModel;
+  ctx: TrainContext;
+  opt: AdamW;
+  step: () => Promise<number>;
+  dispose: () => void;
+}
+
+export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTensor>, batch = 10, seqLen = 64, seed = 1): BenchSetup {
+  const model = buildModel(config, tensors);
+  const rng = new Rng(seed);
+  const lora = createLora(model, { targets: ['attention.self.query', 'attention.self.value'], ranks: model.layers.map(() => 8), alphas: 16, rslora: false, dropout: 0.05 }, rng);
+  const heads = createHeads(config.hiddenSize, { regression: true, numClasses: 0, dropout: 0.1 }, rng);
+  const ctx: TrainContext = { model, lora, heads, loss: { regWeight: 1, clsWeight: 0, adaptive: false, smoothing: 0.9, minorityLambda: 0 } };
+  const opt = new AdamW(trainables(ctx), { lr: 1e-4 });
+  const rows = Array.from({ length: batch }, () => ({
+    ids: [0, ...Array.from({ length: seqLen - 2 }, () => 3 + rng.int(config.vocabSize - 3)), 2],
+    score: rng.uniform(-1, 1),
+  }));
+  const dropRng = rng.fork('dropout');
+  const step = async () => {
+    const b = makeBatch(model, rows, { regression: true, numClasses: 0 });
+    const r = trainStep(ctx, opt, b, 1e-4, 1, dropRng, null);
+    b.dispose();
+    const loss = (await r.loss.data())[0];
+    [r.loss, r.regLoss, r.clsLoss, r.weights, r.ema, r.gradNorm].forEach((t) => t?.dispose());
+    return loss;
+  };
+  return {
+    model, ctx, opt, step,
+    dispose: () => {
+      opt.dispose();
+      lora.dispose();
+      heads.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Kernels of one step (tf.profile). */
+export async function kernelsOfStep(step: () => Promise<number>): Promise<{ count: number; byName: Record<string, number> }> {
+  const info = await tf.profile(async () => {
+    await step();
+  });
+  const byName: Record<string, number> = {};
+  for (const k of info.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
+  return { count: info.kernels.length, byName };
+}
+
+/** One bench case on the active backend. */
+export async function benchStep(c: BenchCase, opts: { steps?: number; batch?: number; seqLen?: number } = {}): Promise<BenchResult & { kernelsByName: Record<string, number> }> {
+  const batch = opts.batch ?? 10, seqLen = opts.seqLen ?? 64;
+  const config = benchConfig(c);
+  const tensors = randomWeights(config);
+  const s = setupBench(config, tensors, batch, seqLen);
+  try {
+    await s.step();
+    await s.step();
+    const numTensorsStep2 = tf.memory().numTensors;
+    const { count, byName } = await kernelsOfStep(s.step);
+    const { bytes } = await countUploads(s.step);
+    const n = opts.steps ?? 3;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await s.step();
+    const ms = (performance.now() - t0) / n;
+    // Per-layer kernels: compare with a one-layer model of the same shape.
+    const one = { ...config, numLayers: 2 };
+    const s1 = setupBench(one, randomWeights(one), batch, seqLen);
+    await s1.step();
+    const k1 = await kernelsOfStep(s1.step);
+    s1.dispose();
+    return {
+      case: c, backend: tf.getBackend(), batch, seqLen,
+      tokensPerSec: Math.round((batch * seqLen * 1000) / ms * 10) / 10,
+      msPerStep: Math.round(ms * 10) / 10,
+      kernelsPerStep: count,
+      // Layers 1..L−2 are identical full layers (the last layer computes only the <s> rows).
+      kernelsPerLayer: Math.round((count - k1.count) / (config.numLayers - 2)),
+      uploadBytesPerStep: bytes,
+      numTensorsStep2,
+      numTensorsLast: tf.memory().numTensors,
+      steps: 4 + n,
+      kernelsByName: byName,
+    };
+  } finally {
+    s.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The search's objective backed by real trainings: evaluating a configuration runs one trial (runTrial) with
+ * its per-layer ranks for `fidelity.epochs` epochs and reports the final validation metrics. Every
+ * configuration trains from the same base seed, so differences come from the ranks, not from the draw.
+ * A failed trial (divergence, lost device, bad settings) becomes `status: 'failed'` with its reason; the
+ * engine records it and goes on.
+ */
+import type { TargetModule } from '../model/adapter';
+import type { RobertaModel } from '../model/roberta';
+import type { EvalResult, Fidelity, Objective } from '../search/objective';
+import { createSpace, robertaTargetShapes, type LayerGroup, type RankConfig, type SearchSpace } from '../search/space';
+import { runTrial, type TrialData, type TrialHooks, type TrialResult, type TrialSettings } from './trainer';
+
+export interface TrainingObjectiveEnv {
+  model: RobertaModel;
+  data: TrialData;
+  /** Settings of every trial; `lora.ranks` and `epochs` come from the configuration and the fidelity. */
+  base: TrialSettings;
+  /** Progress of the trial being run (per step / epoch), e.g. for the UI's live chart. */
+  trialHooks?: Omit<TrialHooks, 'signal' | 'resume'>;
+  /** Called after each trial with its full result (adapter snapshot included). */
+  onTrial?: (config: RankConfig, result: TrialResult) => void;
+}
+
+/** The search space of a model: its layers and the shapes of the chosen target modules (in that order). */
+export function spaceForModel(
+  model: RobertaModel,
+  targets: readonly TargetModule[],
+  opts: { groups?: number | LayerGroup[]; allowedRanks?: readonly number[] } = {},
+): SearchSpace {
+  return createSpace({
+    numLayers: model.layers.length,
+    groups: opts.groups,
+    allowedRanks: opts.allowedRanks,
+    targets: robertaTargetShapes(model.hiddenSize, model.config.intermediateSize, targets),
+  });
+}
+
+export class TrainingObjective implements Objective {
+  constructor(readonly env: TrainingObjectiveEnv) {}
+
+  async evaluate(config: RankConfig, fidelity: Fidelity, signal?: AbortSignal): Promise<EvalResult> {
+    const { model, data, base } = this.env;
+    if (config.layers.length !== model.layers.length) {
+      return { status: 'failed', reason: `configuration ${config.name} has ${config.layers.length} layer ranks, the model has ${model.layers.length} layers` };
+    }
+    const settings: TrialSettings = { ...base, epochs: fidelity.epochs, lora: { ...base.lora, ranks: [...config.layers] } };
+    let result: TrialResult;
+    try {
+      result = await runTrial(model, data, settings, { ...this.env.trialHooks, signal });
+    } catch (e) {
+      return { status: 'failed', reason: e instanceof Error ? e.message : String(e) };
+    }
+    this.env.onTrial?.(config, result);
+    const info = { steps: result.steps, loraParams: result.loraParams, totalMs: Math.round(result.timings.totalMs), tokensPerSec: result.timings.tokensPerSec };
+    if (result.status !== 'completed' || !result.final) {
+      return { status: 'failed', reason: result.reason ?? `trial ${result.status}`, info };
+    }
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(result.final)) if (typeof v === 'number') metrics[k] = v;
+    const last = result.epochs[result.epochs.length - 1];
+    if (last) metrics.trainLoss = last.trainLoss;
+    return { status: 'ok', metrics, info };
+  }
+}
