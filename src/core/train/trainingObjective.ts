@@ -9,7 +9,7 @@ import type { TargetModule } from '../model/adapter';
 import type { RobertaModel } from '../model/roberta';
 import type { EvalResult, Fidelity, Objective } from '../search/objective';
 import { createSpace, robertaTargetShapes, type LayerGroup, type RankConfig, type SearchSpace } from '../search/space';
-import { runTrial, type TrialData, type TrialHooks, type TrialResult, type TrialSettings } from './trainer';
+import { runTrial, type TrialCheckpoint, type TrialData, type TrialHooks, type TrialResult, type TrialSettings } from './trainer';
 
 export interface TrainingObjectiveEnv {
   model: RobertaModel;
@@ -18,8 +18,12 @@ export interface TrainingObjectiveEnv {
   base: TrialSettings;
   /** Progress of the trial being run (per step / epoch), e.g. for the UI's live chart. */
   trialHooks?: Omit<TrialHooks, 'signal' | 'resume'>;
-  /** Called after each trial with its full result (adapter snapshot included). */
-  onTrial?: (config: RankConfig, result: TrialResult) => void;
+  /** Called after each trial with its full result (adapter snapshot included); awaited. */
+  onTrial?: (config: RankConfig, result: TrialResult) => void | Promise<void>;
+  /** Called before each trial; may return a checkpoint of this trial to continue from (resume after reload). */
+  resumeFor?: (config: RankConfig, fidelity: Fidelity) => Promise<TrialCheckpoint | undefined>;
+  /** LoRA alpha(s) of a configuration (e.g. alpha proportional to rank); default: base.lora.alphas. */
+  alphasFor?: (layerRanks: readonly number[]) => number[] | number;
 }
 
 /** The search space of a model: its layers and the shapes of the chosen target modules (in that order). */
@@ -44,14 +48,16 @@ export class TrainingObjective implements Objective {
     if (config.layers.length !== model.layers.length) {
       return { status: 'failed', reason: `configuration ${config.name} has ${config.layers.length} layer ranks, the model has ${model.layers.length} layers` };
     }
-    const settings: TrialSettings = { ...base, epochs: fidelity.epochs, lora: { ...base.lora, ranks: [...config.layers] } };
+    const alphas = this.env.alphasFor?.(config.layers) ?? base.lora.alphas;
+    const settings: TrialSettings = { ...base, epochs: fidelity.epochs, lora: { ...base.lora, ranks: [...config.layers], alphas } };
     let result: TrialResult;
     try {
-      result = await runTrial(model, data, settings, { ...this.env.trialHooks, signal });
+      const resume = await this.env.resumeFor?.(config, fidelity);
+      result = await runTrial(model, data, settings, { ...this.env.trialHooks, signal, resume });
     } catch (e) {
       return { status: 'failed', reason: e instanceof Error ? e.message : String(e) };
     }
-    this.env.onTrial?.(config, result);
+    await this.env.onTrial?.(config, result);
     const info = { steps: result.steps, loraParams: result.loraParams, totalMs: Math.round(result.timings.totalMs), tokensPerSec: result.timings.tokensPerSec };
     if (result.status !== 'completed' || !result.final) {
       return { status: 'failed', reason: result.reason ?? `trial ${result.status}`, info };
