@@ -179,7 +179,14 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
         return v;
       }
       if (opts.signal?.aborted) stop('aborted');
-      const value = await run(opts.signal);
+      let value: T;
+      try {
+        value = await run(opts.signal);
+      } catch (e) {
+        // A hook interrupted by the abort throws its own error: that is a stop, not a failure.
+        if (opts.signal?.aborted) stop('aborted');
+        throw e;
+      }
       if (opts.signal?.aborted) stop('aborted');
       probes.set(label, value);
       await emit({ type: 'probe', label, value });
