@@ -13,10 +13,22 @@ export interface GpHyper {
 
 const LENGTH_SCALES = [0.15, 0.25, 0.4, 0.6, 0.9, 1.4, 2.2];
 const NOISES = [1e-6, 1e-3, 1e-2, 0.05, 0.2];
+const ADDITIVES = (process.env.ADDS ?? '0,0.5,0.9').split(',').map(Number);
 
 function matern52(d: number, ell: number): number {
   const z = (Math.sqrt(5) * d) / ell;
   return (1 + z + (z * z) / 3) * Math.exp(-z);
+}
+
+/** Matérn 5/2 mixing a full-dimensional part and an additive (per-coordinate) part. */
+function kernel(a: readonly number[], b: readonly number[], h: GpHyper): number {
+  let k = (1 - h.additive) * matern52(dist(a, b), h.lengthScale);
+  if (h.additive > 0) {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += matern52(Math.abs(a[i] - b[i]), h.lengthScale);
+    k += (h.additive * s) / a.length;
+  }
+  return k;
 }
 
 function dist(a: readonly number[], b: readonly number[]): number {
@@ -70,22 +82,31 @@ export class GaussianProcess {
   private alpha: number[] = [];
   private mean = 0;
   private scale = 1;
-  hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3 };
+  hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3, additive: 0 };
 
   /** Fit to observations (lower or higher, the GP does not care); picks hyper-parameters unless given. */
-  fit(X: readonly (readonly number[])[], y: readonly number[], hyper?: GpHyper): this {
+  /**
+   * @param priorOffset prior mean = sample mean + priorOffset · sample std. A positive offset (for a
+   *   minimised target) makes unexplored regions look worse than average, so EI refines around good points
+   *   instead of chasing the corners of the space.
+   */
+  fit(X: readonly (readonly number[])[], y: readonly number[], hyper?: GpHyper, priorOffset = 0): this {
     if (X.length === 0 || X.length !== y.length) throw new Error('GP needs as many inputs as targets, at least one');
     this.X = X.map((x) => [...x]);
     const n = y.length;
     this.mean = y.reduce((a, b) => a + b, 0) / n;
     const v = y.reduce((a, b) => a + (b - this.mean) ** 2, 0) / n;
     this.scale = v > 0 ? Math.sqrt(v) : 1;
+    this.mean += priorOffset * this.scale;
     const ys = y.map((t) => (t - this.mean) / this.scale);
-    const D = this.X.map((a) => this.X.map((b) => dist(a, b)));
-    const candidates = hyper ? [hyper] : LENGTH_SCALES.flatMap((lengthScale) => NOISES.map((noise) => ({ lengthScale, noise })));
+    const candidates = hyper
+      ? [hyper]
+      : LENGTH_SCALES.flatMap((lengthScale) =>
+          NOISES.flatMap((noise) => ADDITIVES.map((additive) => ({ lengthScale, noise, additive }))),
+        );
     let bestLml = -Infinity;
     for (const h of candidates) {
-      const K = D.map((row, i) => row.map((d, j) => matern52(d, h.lengthScale) + (i === j ? h.noise + 1e-9 : 0)));
+      const K = this.X.map((a, i) => this.X.map((b, j) => kernel(a, b, h) + (i === j ? h.noise + 1e-9 : 0)));
       const L = cholesky(K);
       if (!L) continue;
       const alpha = solveUpperT(L, solveLower(L, ys));
@@ -104,7 +125,7 @@ export class GaussianProcess {
 
   /** Posterior mean and standard deviation (of the latent function) in the original target units. */
   predict(x: readonly number[]): { mean: number; std: number } {
-    const k = this.X.map((xi) => matern52(dist(xi, x), this.hyper.lengthScale));
+    const k = this.X.map((xi) => kernel(xi, x, this.hyper));
     let mu = 0;
     for (let i = 0; i < k.length; i++) mu += k[i] * this.alpha[i];
     const v = solveLower(this.L, k);
