@@ -13,22 +13,14 @@ export interface GpHyper {
 
 const LENGTH_SCALES = [0.15, 0.25, 0.4, 0.6, 0.9, 1.4, 2.2];
 const NOISES = [1e-6, 1e-3, 1e-2, 0.05, 0.2];
-const ADDITIVES = (process.env.ADDS ?? '0,0.5,0.9').split(',').map(Number);
 
 function matern52(d: number, ell: number): number {
   const z = (Math.sqrt(5) * d) / ell;
   return (1 + z + (z * z) / 3) * Math.exp(-z);
 }
 
-/** Matérn 5/2 mixing a full-dimensional part and an additive (per-coordinate) part. */
 function kernel(a: readonly number[], b: readonly number[], h: GpHyper): number {
-  let k = (1 - h.additive) * matern52(dist(a, b), h.lengthScale);
-  if (h.additive > 0) {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += matern52(Math.abs(a[i] - b[i]), h.lengthScale);
-    k += (h.additive * s) / a.length;
-  }
-  return k;
+  return matern52(dist(a, b), h.lengthScale);
 }
 
 function dist(a: readonly number[], b: readonly number[]): number {
@@ -82,7 +74,7 @@ export class GaussianProcess {
   private alpha: number[] = [];
   private mean = 0;
   private scale = 1;
-  hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3, additive: 0 };
+  hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3 };
 
   /** Fit to observations (lower or higher, the GP does not care); picks hyper-parameters unless given. */
   /**
@@ -101,9 +93,7 @@ export class GaussianProcess {
     const ys = y.map((t) => (t - this.mean) / this.scale);
     const candidates = hyper
       ? [hyper]
-      : LENGTH_SCALES.flatMap((lengthScale) =>
-          NOISES.flatMap((noise) => ADDITIVES.map((additive) => ({ lengthScale, noise, additive }))),
-        );
+      : LENGTH_SCALES.flatMap((lengthScale) => NOISES.map((noise) => ({ lengthScale, noise })));
     let bestLml = -Infinity;
     for (const h of candidates) {
       const K = this.X.map((a, i) => this.X.map((b, j) => kernel(a, b, h) + (i === j ? h.noise + 1e-9 : 0)));
