@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng';
 import type { NamedTensor } from './safetensors';
-import { dropout } from './ops';
+import type { DropoutSource } from './dropout';
 import { assignFrom, makeVariable } from './lora';
 
 export const HEAD_HIDDEN = 128;
@@ -49,18 +49,18 @@ export class Heads {
     return tf.reshape(tf.fused.matMul({ a: z, b: o.W, transposeB: true, bias: o.b }), [-1]) as tf.Tensor1D;
   }
 
-  classification(h: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D {
+  classification(h: tf.Tensor2D, training: boolean, dropout?: DropoutSource): tf.Tensor2D {
     const d = this.lin('classification.dense'), o = this.lin('classification.out');
-    const p = training ? this.settings.dropout : 0;
-    const seed = () => (training && rng ? rng.nextUint32() : undefined);
-    const z = tf.tanh(tf.fused.matMul({ a: dropout(h, p, seed()), b: d.W, transposeB: true, bias: d.b }));
-    return tf.fused.matMul({ a: dropout(z, p, seed()), b: o.W, transposeB: true, bias: o.b }) as tf.Tensor2D;
+    const p = this.settings.dropout;
+    const drop = (x: tf.Tensor2D) => (training && dropout ? dropout.apply(x, p) : x);
+    const z = tf.tanh(tf.fused.matMul({ a: drop(h), b: d.W, transposeB: true, bias: d.b }));
+    return tf.fused.matMul({ a: drop(z as tf.Tensor2D), b: o.W, transposeB: true, bias: o.b }) as tf.Tensor2D;
   }
 
-  forward(h: tf.Tensor2D, training: boolean, rng?: Rng): HeadOutputs {
+  forward(h: tf.Tensor2D, training: boolean, dropout?: DropoutSource): HeadOutputs {
     const out: HeadOutputs = {};
     if (this.settings.regression) out.score = this.regression(h);
-    if (this.settings.numClasses > 0) out.logits = this.classification(h, training, rng);
+    if (this.settings.numClasses > 0) out.logits = this.classification(h, training, dropout);
     return out;
   }
 

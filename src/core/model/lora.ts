@@ -8,7 +8,6 @@ import type { Rng } from '../util/rng';
 import { TARGET_MODULES, type TargetModule } from './adapter';
 import type { NamedTensor } from './safetensors';
 import type { AdapterProvider, LinearAdapter, RobertaModel } from './roberta';
-import { dropout } from './ops';
 
 export interface LoraSettings {
   targets: TargetModule[];
@@ -77,8 +76,8 @@ export class LoraAdapter implements AdapterProvider {
     if (!e) return undefined;
     const p = this.settings.dropout;
     return {
-      apply: (x, base, seed) => {
-        const xd = this.training ? dropout(x, p, seed) : x;
+      apply: (x, base, drop) => {
+        const xd = this.training && drop ? drop.apply(x, p) : x;
         const u = tf.mul(tf.matMul(xd, e.A, false, true), e.scale);
         // base + u Bᵀ in one fused kernel.
         return tf.fused.matMul({ a: u as tf.Tensor2D, b: e.B, transposeB: true, bias: base }) as tf.Tensor2D;

@@ -70,9 +70,3 @@ export const gelu = customOp(([x], save) => {
     },
   };
 }) as unknown as <T extends tf.Tensor>(x: T) => T;
-
-/** Inverted dropout with a seed drawn from the caller's RNG (tf's seeded uniform: no upload, reproducible per backend). */
-export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined): T {
-  if (rate <= 0 || seed === undefined) return x;
-  return tf.dropout(x, rate, undefined, seed) as T;
-}

@@ -14,8 +14,8 @@ import type { NamedTensor } from './safetensors';
 import type { RobertaConfig } from './config';
 import type { TargetModule } from './adapter';
 import type { EncodedBatch } from './tokenizer';
-import type { Rng } from '../util/rng';
-import { customOp, dropout, gelu, makeFrozenLinear, makeLayerNorm } from './ops';
+import type { DropoutSource } from './dropout';
+import { customOp, gelu, makeFrozenLinear, makeLayerNorm } from './ops';
 
 export interface FrozenLinear {
   W: tf.Tensor2D; // [out, in], torch layout
@@ -34,7 +34,7 @@ export interface LayerWeights {
 
 /** A LoRA (or any) adapter on one linear: returns base + its delta. */
 export interface LinearAdapter {
-  apply(x: tf.Tensor2D, base: tf.Tensor2D, dropoutSeed: number | undefined): tf.Tensor2D;
+  apply(x: tf.Tensor2D, base: tf.Tensor2D, dropout: DropoutSource | undefined): tf.Tensor2D;
 }
 export interface AdapterProvider {
   get(layer: number, target: TargetModule): LinearAdapter | undefined;
@@ -59,8 +59,8 @@ export interface ModelInput {
 
 export interface ForwardOptions {
   training: boolean;
-  /** Source of dropout seeds (one draw per dropout site, in a fixed order). Required when training. */
-  rng?: Rng;
+  /** Dropout masks (used only when training; absent = no dropout). */
+  dropout?: DropoutSource;
   adapter?: AdapterProvider;
   /** Per-layer activation recomputation (gradient checkpointing) while training. */
   recompute?: boolean;
@@ -173,7 +173,7 @@ export class RobertaModel {
       words = tf.gather(parts.length === 1 ? parts[0] : tf.concat(parts, 0), input.order!);
     }
     const x = tf.add(words, tf.gather(this.posTable, input.positionIds)) as tf.Tensor2D;
-    return dropout(this.embLn(x), opts.training ? this.config.hiddenDropout : 0, seedOf(opts));
+    return drop(opts, this.embLn(x), this.config.hiddenDropout);
   }
 
   /**
@@ -186,28 +186,27 @@ export class RobertaModel {
     const lin = (t: TargetModule, v: tf.Tensor2D) => {
       const base = L.linears[t].apply(v);
       const a = opts.adapter?.get(i, t);
-      return a ? a.apply(v, base, opts.training ? seedOf(opts) : undefined) : base;
+      return a ? a.apply(v, base, opts.training ? opts.dropout : undefined) : base;
     };
-    const hdrop = opts.training ? c.hiddenDropout : 0;
+    const hdrop = c.hiddenDropout;
     const xq = firstOnly ? (tf.reshape(tf.slice(tf.reshape(x, [B, S, H]), [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D) : x;
     const Sq = firstOnly ? 1 : S;
     const q = tf.transpose(tf.reshape(lin('attention.self.query', xq), [B, Sq, nh, dh]), [0, 2, 1, 3]);
     const k = tf.transpose(tf.reshape(lin('attention.self.key', x), [B, S, nh, dh]), [0, 2, 1, 3]);
     const v = tf.transpose(tf.reshape(lin('attention.self.value', x), [B, S, nh, dh]), [0, 2, 1, 3]);
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), input.mask);
-    const probs = dropout(tf.softmax(scores), opts.training ? c.attentionDropout : 0, seedOf(opts));
+    const probs = drop(opts, tf.softmax(scores), c.attentionDropout);
     const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * Sq, H]) as tf.Tensor2D;
-    const attn = dropout(lin('attention.output.dense', ctx), hdrop, seedOf(opts));
+    const attn = drop(opts, lin('attention.output.dense', ctx), hdrop);
     const x1 = L.lnAttn(tf.add(attn, xq));
     const inter = gelu(lin('intermediate.dense', x1));
-    const out = dropout(lin('output.dense', inter), hdrop, seedOf(opts));
+    const out = drop(opts, lin('output.dense', inter), hdrop);
     return L.lnOut(tf.add(out, x1));
   }
 
   /** `<s>` features [B, H]. Call inside tf.tidy (or a gradient function). */
   forward(input: ModelInput, opts: ForwardOptions): tf.Tensor2D {
     if (this.disposed) throw new Error('The model was disposed.');
-    if (opts.training && !opts.rng) throw new Error('Training forward needs an RNG for dropout seeds.');
     let x = this.embed(input, opts);
     const n = this.layers.length;
     for (let i = 0; i < n; i++) {
@@ -224,14 +223,10 @@ export class RobertaModel {
    */
   private recomputedLayer(i: number, x: tf.Tensor2D, input: ModelInput, opts: ForwardOptions, firstOnly: boolean): tf.Tensor2D {
     const vars = opts.adapter!.layerVariables(i);
-    // Pre-draw this block's dropout seeds so the recomputation sees the same masks.
-    const seeds: number[] = [];
-    for (let k = 0; k < 8; k++) seeds.push(opts.rng!.nextUint32());
-    const replay = (): ForwardOptions => {
-      let k = 0;
-      const fake = { nextUint32: () => seeds[k++] } as unknown as Rng;
-      return { ...opts, rng: fake, recompute: false };
-    };
+    // One child dropout stream per block, replayed identically by the recomputation.
+    const seed = opts.dropout?.nextSeed();
+    const src = opts.dropout;
+    const replay = (): ForwardOptions => ({ ...opts, dropout: src && seed !== undefined ? src.withSeed(seed) : undefined, recompute: false });
     const f = customOp((args, save) => {
       const xin = args[0] as tf.Tensor2D;
       save([xin]);
@@ -254,8 +249,8 @@ export class RobertaModel {
   }
 }
 
-function seedOf(opts: ForwardOptions): number | undefined {
-  return opts.training && opts.rng ? opts.rng.nextUint32() : undefined;
+function drop<T extends tf.Tensor>(opts: ForwardOptions, x: T, rate: number): T {
+  return opts.training && opts.dropout ? opts.dropout.apply(x, rate) : x;
 }
 
 export interface BuildOptions {

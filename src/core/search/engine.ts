@@ -211,11 +211,14 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
     },
   );
 
+  let inFlight: (typeof queue)[number] | undefined;
   try {
     for (;;) {
       const item = queue.shift();
       if (item) {
+        inFlight = item;
         yield item.ev;
+        inFlight = undefined;
         item.resolve();
         continue;
       }
@@ -227,6 +230,7 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
     if (!finished) {
       stopped = true;
       stopReason = 'aborted';
+      inFlight?.reject(new StopSearch(stopReason));
       for (const it of queue.splice(0)) it.reject(new StopSearch(stopReason));
       await done;
     }

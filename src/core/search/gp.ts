@@ -19,6 +19,10 @@ function matern52(d: number, ell: number): number {
   return (1 + z + (z * z) / 3) * Math.exp(-z);
 }
 
+function kernel(a: readonly number[], b: readonly number[], h: GpHyper): number {
+  return matern52(dist(a, b), h.lengthScale);
+}
+
 function dist(a: readonly number[], b: readonly number[]): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
@@ -73,19 +77,26 @@ export class GaussianProcess {
   hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3 };
 
   /** Fit to observations (lower or higher, the GP does not care); picks hyper-parameters unless given. */
-  fit(X: readonly (readonly number[])[], y: readonly number[], hyper?: GpHyper): this {
+  /**
+   * @param priorOffset prior mean = sample mean + priorOffset · sample std. A positive offset (for a
+   *   minimised target) makes unexplored regions look worse than average, so EI refines around good points
+   *   instead of chasing the corners of the space.
+   */
+  fit(X: readonly (readonly number[])[], y: readonly number[], hyper?: GpHyper, priorOffset = 0): this {
     if (X.length === 0 || X.length !== y.length) throw new Error('GP needs as many inputs as targets, at least one');
     this.X = X.map((x) => [...x]);
     const n = y.length;
     this.mean = y.reduce((a, b) => a + b, 0) / n;
     const v = y.reduce((a, b) => a + (b - this.mean) ** 2, 0) / n;
     this.scale = v > 0 ? Math.sqrt(v) : 1;
+    this.mean += priorOffset * this.scale;
     const ys = y.map((t) => (t - this.mean) / this.scale);
-    const D = this.X.map((a) => this.X.map((b) => dist(a, b)));
-    const candidates = hyper ? [hyper] : LENGTH_SCALES.flatMap((lengthScale) => NOISES.map((noise) => ({ lengthScale, noise })));
+    const candidates = hyper
+      ? [hyper]
+      : LENGTH_SCALES.flatMap((lengthScale) => NOISES.map((noise) => ({ lengthScale, noise })));
     let bestLml = -Infinity;
     for (const h of candidates) {
-      const K = D.map((row, i) => row.map((d, j) => matern52(d, h.lengthScale) + (i === j ? h.noise + 1e-9 : 0)));
+      const K = this.X.map((a, i) => this.X.map((b, j) => kernel(a, b, h) + (i === j ? h.noise + 1e-9 : 0)));
       const L = cholesky(K);
       if (!L) continue;
       const alpha = solveUpperT(L, solveLower(L, ys));
@@ -104,7 +115,7 @@ export class GaussianProcess {
 
   /** Posterior mean and standard deviation (of the latent function) in the original target units. */
   predict(x: readonly number[]): { mean: number; std: number } {
-    const k = this.X.map((xi) => matern52(dist(xi, x), this.hyper.lengthScale));
+    const k = this.X.map((xi) => kernel(xi, x, this.hyper));
     let mu = 0;
     for (let i = 0; i < k.length; i++) mu += k[i] * this.alpha[i];
     const v = solveLower(this.L, k);

@@ -11,6 +11,7 @@ import { buildModel, type RobertaModel } from '../model/roberta';
 import type { RobertaConfig } from '../model/config';
 import { createLora } from '../model/lora';
 import { createHeads } from '../model/heads';
+import { DropoutPool } from '../model/dropout';
 import { AdamW } from './optimizer';
 import { makeBatch, trainStep, trainables, type TrainContext } from './step';
 
@@ -121,16 +122,16 @@ export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTens
   const rng = new Rng(seed);
   const lora = createLora(model, { targets: ['attention.self.query', 'attention.self.value'], ranks: model.layers.map(() => 8), alphas: 16, rslora: false, dropout: 0.05 }, rng);
   const heads = createHeads(config.hiddenSize, { regression: true, numClasses: 0, dropout: 0.1 }, rng);
-  const ctx: TrainContext = { model, lora, heads, loss: { regWeight: 1, clsWeight: 0, adaptive: false, smoothing: 0.9, minorityLambda: 0 } };
+  const dropout = new DropoutPool(seed, rng.fork('dropout'));
+  const ctx: TrainContext = { model, lora, heads, dropout, loss: { regWeight: 1, clsWeight: 0, adaptive: false, smoothing: 0.9, minorityLambda: 0 } };
   const opt = new AdamW(trainables(ctx), { lr: 1e-4 });
   const rows = Array.from({ length: batch }, () => ({
     ids: [0, ...Array.from({ length: seqLen - 2 }, () => 3 + rng.int(config.vocabSize - 3)), 2],
     score: rng.uniform(-1, 1),
   }));
-  const dropRng = rng.fork('dropout');
   const step = async () => {
     const b = makeBatch(model, rows, { regression: true, numClasses: 0 });
-    const r = trainStep(ctx, opt, b, 1e-4, 1, dropRng, null);
+    const r = trainStep(ctx, opt, b, 1e-4, 1, null);
     b.dispose();
     const loss = (await r.loss.data())[0];
     [r.loss, r.regLoss, r.clsLoss, r.weights, r.ema, r.gradNorm].forEach((t) => t?.dispose());
@@ -140,6 +141,7 @@ export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTens
     model, ctx, opt, step,
     dispose: () => {
       opt.dispose();
+      dropout.dispose();
       lora.dispose();
       heads.dispose();
       model.dispose();

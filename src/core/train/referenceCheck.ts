@@ -113,7 +113,7 @@ export async function runReferenceCheck(fixture: ReferenceFixture, configJson: u
 
       // Losses and gradients.
       const named = trainables(ctx);
-      const r = lossAndGrads(ctx, batch, false, undefined);
+      const r = lossAndGrads(ctx, batch, false);
       record('regLoss', [(await r.regLoss!.data())[0]], [fx.regLoss]);
       record('clsLoss', [(await r.clsLoss!.data())[0]], [fx.clsLoss]);
       record('loss', [(await r.loss.data())[0]], [fx.loss]);
@@ -129,7 +129,7 @@ export async function runReferenceCheck(fixture: ReferenceFixture, configJson: u
       const opt = new AdamW(named, { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay });
       const losses: number[] = [];
       for (let step = 0; step < o.totalSteps; step++) {
-        const rr = lossAndGrads(ctx, batch, false, undefined);
+        const rr = lossAndGrads(ctx, batch, false);
         losses.push((await rr.loss.data())[0]);
         const { grads, norm } = clipByGlobalNorm(rr.grads, o.maxGradNorm);
         opt.apply(grads, o.lr * cosineWithWarmup(step, o.warmupSteps, o.totalSteps));

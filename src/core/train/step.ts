@@ -3,7 +3,7 @@
  * tensor, clipping and the AdamW update. Shared by the trial runner, the reference check and the bench.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../util/rng';
+import type { DropoutSource } from '../model/dropout';
 import type { ModelInput, RobertaModel } from '../model/roberta';
 import type { LoraAdapter } from '../model/lora';
 import type { Heads } from '../model/heads';
@@ -92,6 +92,8 @@ export interface TrainContext {
   heads: Heads;
   loss: LossSettings;
   recompute?: boolean;
+  /** Dropout masks while training (absent: dropout off, as in the reference check). */
+  dropout?: DropoutSource;
 }
 
 export interface LossResult {
@@ -116,7 +118,7 @@ export function trainables(ctx: { lora: LoraAdapter; heads: Heads }): [string, t
  * Forward + backward. `prevEma` is the adaptive state before this step (null on the first step).
  * Caller disposes every tensor of the result.
  */
-export function lossAndGrads(ctx: TrainContext, batch: DeviceBatch, training: boolean, rng: Rng | undefined, prevEma: [number, number] | null = null): LossResult {
+export function lossAndGrads(ctx: TrainContext, batch: DeviceBatch, training: boolean, prevEma: [number, number] | null = null): LossResult {
   const named = trainables(ctx);
   const vars = named.map(([, v]) => v);
   const { heads, loss: ls } = ctx;
@@ -129,7 +131,7 @@ export function lossAndGrads(ctx: TrainContext, batch: DeviceBatch, training: bo
   ctx.lora.setTraining(training);
 
   const f = () => {
-    const h = ctx.model.forward(batch.input, { training, rng, adapter: ctx.lora, recompute: ctx.recompute });
+    const h = ctx.model.forward(batch.input, { training, dropout: ctx.dropout, adapter: ctx.lora, recompute: ctx.recompute });
     let hReg = h, hCls = h;
     if (adaptive) {
       // Give each head its own copy of h so backward sees ∂L_reg/∂h and ∂L_cls/∂h separately;
@@ -161,7 +163,7 @@ export function lossAndGrads(ctx: TrainContext, batch: DeviceBatch, training: bo
       terms.push(adaptive ? regLoss : tf.mul(regLoss, batch.oneHot ? ls.regWeight : 1));
     }
     if (batch.oneHot) {
-      const logits = heads.classification(hCls, training, rng);
+      const logits = heads.classification(hCls, training, ctx.dropout);
       let c = crossEntropyLoss(logits, batch.oneHot, adaptive ? ls.classWeights : undefined);
       if (adaptive && ls.minorityMask && ls.minorityLambda > 0) c = tf.add(c, minorityPenalty(logits, batch.oneHot, ls.minorityMask, ls.minorityLambda));
       clsLoss = tf.keep(c);
@@ -203,8 +205,8 @@ export function disposeLossResult(r: LossResult): void {
 }
 
 /** Forward/backward, clip, AdamW update. Returns the loss result (grads already disposed). */
-export function trainStep(ctx: TrainContext, opt: AdamW, batch: DeviceBatch, lr: number, maxGradNorm: number, rng: Rng, prevEma: [number, number] | null): Omit<LossResult, 'grads'> & { gradNorm: tf.Scalar } {
-  const r = lossAndGrads(ctx, batch, true, rng, prevEma);
+export function trainStep(ctx: TrainContext, opt: AdamW, batch: DeviceBatch, lr: number, maxGradNorm: number, prevEma: [number, number] | null): Omit<LossResult, 'grads'> & { gradNorm: tf.Scalar } {
+  const r = lossAndGrads(ctx, batch, true, prevEma);
   const flat = tf.tidy(() => flatten(r.grads));
   r.grads.forEach((g) => g.dispose());
   const { grad, norm } = clipFlat(flat, maxGradNorm);

@@ -5,6 +5,7 @@ import { tinyModel } from '../../../tests/engineFixtures';
 import { runTrial, predict, evaluateRows, contextFromSnapshot, createTrainContext, disposeTrainContext, type TrialCheckpoint, type TrialData, type TrialSettings } from './trainer';
 import { makeBatch, trainStep } from './step';
 import { AdamW } from './optimizer';
+import { DropoutPool } from '../model/dropout';
 import { trainables } from './step';
 
 /** Synthetic rows: random ids of varied length (dynamic padding) with a score that depends on the ids. */
@@ -42,15 +43,14 @@ describe('tensor hygiene', () => {
     const model = await tinyModel();
     const d = data();
     const s = settings({ lossMode: 'adaptive' });
-    const ctx = createTrainContext(model, d, s, new Rng(1));
+    const ctx = createTrainContext(model, d, s, new Rng(1), new DropoutPool(5, new Rng(2)));
     const opt = new AdamW(trainables(ctx), { lr: 1e-3 });
-    const rng = new Rng(2);
     const counts: Record<number, number> = {};
     let ema: [number, number] | null = null;
     for (let step = 1; step <= 20; step++) {
       const rows = d.train.slice((step * 4) % 18, ((step * 4) % 18) + 4).map((r) => ({ ...r, label: 2 }));
       const batch = makeBatch(model, rows, { regression: true, numClasses: 5 });
-      const r = trainStep(ctx, opt, batch, 1e-3, 1, rng, ema);
+      const r = trainStep(ctx, opt, batch, 1e-3, 1, ema);
       batch.dispose();
       const e = await r.ema!.data();
       ema = [e[0], e[1]];

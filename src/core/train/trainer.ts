@@ -9,7 +9,8 @@ import type { AdapterSnapshot } from '../model/adapter';
 import type { NamedTensor } from '../model/safetensors';
 import type { RobertaModel } from '../model/roberta';
 import { createLora, loraParamCount, type LoraAdapter, type LoraSettings } from '../model/lora';
-import { createHeads, type Heads } from '../model/heads';
+import { createHeads } from '../model/heads';
+import { DropoutPool } from '../model/dropout';
 import { computeMetrics, type Metrics } from './metrics';
 import { AdamW, type OptimizerState } from './optimizer';
 import { cosineWithWarmup, warmupStepsFromRatio } from './schedule';
@@ -139,7 +140,7 @@ function labelled(rows: Row[], numClasses: number): Row[] {
 }
 
 /** Build the trainable context (LoRA + heads + loss settings) for a model and settings. */
-export function createTrainContext(model: RobertaModel, data: TrialData, s: TrialSettings, initRng: Rng): TrainContext {
+export function createTrainContext(model: RobertaModel, data: TrialData, s: TrialSettings, initRng: Rng, dropout?: DropoutPool): TrainContext {
   const regression = s.regression ?? data.train.every((r) => r.score !== undefined);
   const lora = createLora(model, s.lora, initRng);
   const heads = createHeads(model.hiddenSize, { regression, numClasses: data.numClasses, dropout: s.headDropout ?? model.config.hiddenDropout }, initRng);
@@ -150,7 +151,7 @@ export function createTrainContext(model: RobertaModel, data: TrialData, s: Tria
     loss.classWeights = tf.tensor1d(classWeightsFromLabels(labels, data.numClasses));
     loss.minorityMask = tf.tensor1d(minorityClasses(labels, data.numClasses).map((b) => (b ? 1 : 0)));
   }
-  return { model, lora, heads, loss, recompute: s.recompute };
+  return { model, lora, heads, loss, recompute: s.recompute, dropout };
 }
 
 export function disposeTrainContext(ctx: TrainContext): void {
@@ -158,6 +159,7 @@ export function disposeTrainContext(ctx: TrainContext): void {
   ctx.heads.dispose();
   ctx.loss.classWeights?.dispose();
   ctx.loss.minorityMask?.dispose();
+  if (ctx.dropout instanceof DropoutPool) ctx.dropout.dispose();
 }
 
 export interface Predictions {
@@ -254,8 +256,8 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
   const root = new Rng(settings.seed);
   const initRng = root.fork('init');
   let shuffleRng = root.fork('shuffle');
-  let dropoutRng = root.fork('dropout');
-  const ctx = createTrainContext(model, { ...data, train }, settings, initRng);
+  const pool = new DropoutPool(root.fork('dropout-pool').nextUint32(), root.fork('dropout'));
+  const ctx = createTrainContext(model, { ...data, train }, settings, initRng, pool);
   const named = trainables(ctx);
   const opt = new AdamW(named, { lr: settings.lr, weightDecay: settings.weightDecay });
   const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
@@ -290,7 +292,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
       ({ step, epoch, batchInEpoch, order } = c);
       order = [...order];
       shuffleRng = Rng.fromState(c.shuffleRng);
-      dropoutRng = Rng.fromState(c.dropoutRng);
+      pool.rng = Rng.fromState(c.dropoutRng);
       ema = c.adaptiveEma ? [...c.adaptiveEma] : null;
       result.epochs = c.epochs.map((e) => ({ ...e, val: { ...e.val } }));
       lossSum = c.epochLossSum;
@@ -317,7 +319,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
         const ts = now();
         let r: ReturnType<typeof trainStep>;
         try {
-          r = trainStep(ctx, opt, batch, lr, settings.clipNorm, dropoutRng, ema);
+          r = trainStep(ctx, opt, batch, lr, settings.clipNorm, ema);
         } finally {
           batch.dispose();
         }
@@ -345,7 +347,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
             batchInEpoch: batchInEpoch + 1,
             order: [...order],
             shuffleRng: shuffleRng.state(),
-            dropoutRng: dropoutRng.state(),
+            dropoutRng: pool.rng.state(),
             lora: ctx.lora.snapshot(),
             heads: ctx.heads.snapshot(),
             optimizer: opt.getState(),

@@ -1,6 +1,6 @@
 /**
  * Model-based proposer: a Gaussian process over group-rank features (log-rank scale) with expected
- * improvement, restricted to configurations within budget. A seeded Latin-hypercube start, then one EI
+ * improvement, restricted to configurations within budget. A centre point and a seeded Latin-hypercube point, then one EI
  * maximiser at a time over every unseen feasible configuration (sampled plus neighbours of the best ones
  * when the grid is too large to enumerate). Failed or skipped evaluations are never proposed again.
  */
@@ -8,7 +8,7 @@ import type { Rng } from '../../util/rng';
 import { expectedImprovement, GaussianProcess } from '../gp';
 import { configName, gridSize, type SearchSpace } from '../space';
 import type { StrategyContext, StrategyFn } from '../types';
-import { ENUMERATE_LIMIT, features, feasibleGrid, randomGroups } from './common';
+import { ENUMERATE_LIMIT, features, feasibleGrid, randomGroups, rankFeature } from './common';
 
 export interface Observation {
   groups: number[];
@@ -46,6 +46,19 @@ export function proposeByEI(
     }
   }
   return best;
+}
+
+/**
+ * The configuration at the middle of the space in feature (log-rank) terms: every group at the allowed rank
+ * whose feature is nearest ½ (ties to the smaller). Null when over budget.
+ */
+export function centrePoint(ctx: StrategyContext): number[] | null {
+  let best = ctx.space.allowedRanks[0];
+  for (const r of ctx.space.allowedRanks) {
+    if (Math.abs(rankFeature(ctx.space, r) - 0.5) < Math.abs(rankFeature(ctx.space, best) - 0.5)) best = r;
+  }
+  const g = ctx.space.groups.map(() => best);
+  return ctx.feasible(g) ? g : null;
 }
 
 /** n distinct feasible points spread over the rank-index grid (Latin hypercube), seeded. */
@@ -92,8 +105,7 @@ export function candidatePool(ctx: StrategyContext, rng: Rng, exclude: ReadonlyS
 
 export const bayes: StrategyFn = async (ctx) => {
   const rng = ctx.rng.fork('bayes');
-  const G = ctx.space.groups.length;
-  const n0 = ctx.options.initPoints ?? Math.min(4, G + 1);
+  const n0 = Math.max(1, ctx.options.initPoints ?? 2);
   const xi = ctx.options.xi ?? 0.01;
   const tried = new Set<string>();
   const obs: Observation[] = [];
@@ -103,7 +115,14 @@ export const bayes: StrategyFn = async (ctx) => {
     const l = ctx.loss(rec);
     if (l !== null) obs.push({ groups: [...g], loss: l });
   };
-  for (const g of latinHypercube(ctx, n0, rng)) await run(g);
+  // Centre point first (standard design-of-experiments practice), then a Latin hypercube.
+  const centre = centrePoint(ctx);
+  const init = centre ? [centre] : [];
+  for (const g of latinHypercube(ctx, n0 + 1, rng)) {
+    if (init.length >= n0) break;
+    if (!init.some((x) => configName(x) === configName(g))) init.push(g);
+  }
+  for (const g of init) await run(g);
   for (;;) {
     const pool = rng.shuffle(candidatePool(ctx, rng, tried, obs));
     if (pool.length === 0) return;
