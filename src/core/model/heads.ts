@@ -79,9 +79,10 @@ export class Heads {
   }
 
   /** Plain arrays, torch layout (bias as [out]). */
-  snapshot(): Record<string, NamedTensor> {
+  async snapshot(): Promise<Record<string, NamedTensor>> {
     const out: Record<string, NamedTensor> = {};
-    for (const [k, v] of this.params) out[k] = { shape: k.endsWith('.bias') ? [v.size] : v.shape.slice(), data: v.dataSync() as Float32Array };
+    // await data(), not dataSync(): see LoraAdapter.snapshot.
+    for (const [k, v] of this.params) out[k] = { shape: k.endsWith('.bias') ? [v.size] : v.shape.slice(), data: (await v.data()) as Float32Array };
     return out;
   }
 

@@ -113,11 +113,14 @@ export class LoraAdapter implements AdapterProvider {
     return n;
   }
 
-  /** Plain-array copy (PEFT layout A [r, in], B [out, r]). */
-  snapshot(): Record<string, { A: NamedTensor; B: NamedTensor }> {
+  /**
+   * Plain-array copy (PEFT layout A [r, in], B [out, r]). Async on purpose: dataSync() on tfjs-webgpu
+   * returns wrong values for GPU-resident tensors (seen on SwiftShader), so every read-back awaits data().
+   */
+  async snapshot(): Promise<Record<string, { A: NamedTensor; B: NamedTensor }>> {
     const out: Record<string, { A: NamedTensor; B: NamedTensor }> = {};
     for (const [k, e] of this.entries)
-      out[k] = { A: { shape: e.A.shape.slice(), data: e.A.dataSync() as Float32Array }, B: { shape: e.B.shape.slice(), data: e.B.dataSync() as Float32Array } };
+      out[k] = { A: { shape: e.A.shape.slice(), data: (await e.A.data()) as Float32Array }, B: { shape: e.B.shape.slice(), data: (await e.B.data()) as Float32Array } };
     return out;
   }
 

@@ -41,7 +41,9 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto', prob
       if (!ok) throw new Error('initialisation returned false');
       await tf.ready();
       // A tiny op proves the backend really computes (SwiftShader or a blocklisted GPU can fail here).
-      const v = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), 1).dataSync());
+      const t = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), 1));
+      const v = await t.data();
+      t.dispose();
       if (v[0] !== 2 || v[1] !== 3) throw new Error('self-test computed wrong values');
       const gpu = name === 'webgpu' ? await probe.gpuInfo?.() : undefined;
       return { backend: name, message: describe(name, preferred, skipped), skipped, gpu };

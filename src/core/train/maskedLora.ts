@@ -10,7 +10,6 @@ import * as tf from '@tensorflow/tfjs';
 import { LoraAdapter, loraKey } from '../model/lora';
 import type { LinearAdapter } from '../model/roberta';
 import type { TargetModule } from '../model/adapter';
-import { dropout } from '../model/ops';
 
 let counter = 0;
 
@@ -46,8 +45,8 @@ export class MaskedLoraAdapter extends LoraAdapter {
     if (!e || !sm) return undefined;
     const p = this.settings.dropout;
     return {
-      apply: (x, base, seed) => {
-        const xd = this.isTraining ? dropout(x, p, seed) : x;
+      apply: (x, base, drop) => {
+        const xd = this.isTraining && drop ? drop.apply(x, p) : x;
         const u = tf.mul(tf.matMul(xd, e.A, false, true), sm);
         return tf.fused.matMul({ a: u as tf.Tensor2D, b: e.B, transposeB: true, bias: base }) as tf.Tensor2D;
       },

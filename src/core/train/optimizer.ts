@@ -74,9 +74,10 @@ export class AdamW {
     });
   }
 
-  getState(): OptimizerState {
+  /** Moments as plain arrays (async: dataSync() is unreliable on tfjs-webgpu, see LoraAdapter.snapshot). */
+  async getState(): Promise<OptimizerState> {
     const moments: OptimizerState['moments'] = {};
-    const m = this.m.dataSync() as Float32Array, v = this.v.dataSync() as Float32Array;
+    const m = (await this.m.data()) as Float32Array, v = (await this.v.data()) as Float32Array;
     let o = 0;
     this.params.forEach(([name], i) => {
       moments[name] = { m: m.slice(o, o + this.sizes[i]), v: v.slice(o, o + this.sizes[i]) };
@@ -138,7 +139,9 @@ export function clipFlat(g: tf.Tensor1D, maxNorm: number): { grad: tf.Tensor1D; 
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
     const sq = grads.map((g) => tf.sum(tf.square(g)));
-    const norm = tf.sqrt(sq.length === 1 ? sq[0] : tf.addN(sq)) as tf.Scalar;
+    // Not tf.addN: on tfjs-webgpu it returns wrong sums for 8+ inputs (found by the browser reference check
+    // on SwiftShader, where a shader may bind only 8 storage buffers). stack + sum is exact everywhere.
+    const norm = tf.sqrt(sq.length === 1 ? sq[0] : tf.sum(tf.stack(sq))) as tf.Scalar;
     if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { grads: grads.map((g) => g.clone()), norm };
     const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
     return { grads: grads.map((g) => tf.mul(g, coef)), norm };

@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
+import { DropoutPool } from '../model/dropout';
 import type { RobertaModel, AdapterProvider, LinearAdapter } from '../model/roberta';
 import type { TargetModule } from '../model/adapter';
 import type { AdapterSnapshot } from '../model/adapter';
@@ -89,8 +90,12 @@ function aborted(signal?: AbortSignal): void {
 }
 
 /** std of a frozen weight (population std, as torch.std(unbiased=False)). */
-function weightStd(w: tf.Tensor): number {
-  return tf.tidy(() => Math.sqrt(tf.moments(w).variance.dataSync()[0]));
+async function weightStd(w: tf.Tensor): Promise<number> {
+  // await data(), not dataSync(): see LoraAdapter.snapshot.
+  const variance = tf.tidy(() => tf.moments(w).variance);
+  const v = (await variance.data())[0];
+  variance.dispose();
+  return Math.sqrt(v);
 }
 
 /** Adds N x to one layer's frozen linears (N [out, in], torch layout), leaving W untouched. */
@@ -155,7 +160,7 @@ export function createTrainingHooks(env: SearchHooksEnv): Required<TrainingHooks
         const noise = new Map<TargetModule, tf.Tensor2D>();
         for (const t of targets) {
           const W = model.layers[layer].linears[t].W;
-          const std = noiseStd * weightStd(W);
+          const std = noiseStd * (await weightStd(W));
           const [o, i] = W.shape;
           const vals = new Float32Array(o * i);
           for (let k = 0; k < vals.length; k++) vals[k] = rng.normal(0, std);
@@ -198,8 +203,8 @@ export function createTrainingHooks(env: SearchHooksEnv): Required<TrainingHooks
     const root = new Rng(s.seed);
     const initRng = root.fork('init');
     const shuffleRng = root.fork('shuffle');
-    const dropoutRng = root.fork('dropout');
-    const ctx = createTrainContext(model, { ...data, train }, s, initRng);
+    const pool = new DropoutPool(root.fork('dropout-pool').nextUint32(), root.fork('dropout'));
+    const ctx = createTrainContext(model, { ...data, train }, s, initRng, pool);
     const lora = MaskedLoraAdapter.wrap(ctx.lora);
     ctx.lora = lora;
     const named = trainables(ctx);
@@ -232,7 +237,7 @@ export function createTrainingHooks(env: SearchHooksEnv): Required<TrainingHooks
           const batch = makeBatch(model, rows, { regression, numClasses: data.numClasses });
           let r: ReturnType<typeof lossAndGrads>;
           try {
-            r = lossAndGrads(ctx, batch, true, dropoutRng, ema);
+            r = lossAndGrads(ctx, batch, true, ema);
           } finally {
             batch.dispose();
           }

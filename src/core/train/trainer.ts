@@ -213,7 +213,7 @@ export async function evaluateRows(ctx: Pick<TrainContext, 'model' | 'lora' | 'h
   return computeMetrics(input);
 }
 
-function adapterSnapshot(ctx: TrainContext, s: TrialSettings, data: TrialData, model: RobertaModel): AdapterSnapshot {
+async function adapterSnapshot(ctx: TrainContext, s: TrialSettings, data: TrialData, model: RobertaModel): Promise<AdapterSnapshot> {
   return {
     baseModel: s.baseModel ?? model.config.name,
     targets: [...s.lora.targets],
@@ -221,8 +221,8 @@ function adapterSnapshot(ctx: TrainContext, s: TrialSettings, data: TrialData, m
     alphas: [...ctx.lora.alphas],
     rslora: s.lora.rslora,
     loraDropout: s.lora.dropout,
-    lora: ctx.lora.snapshot(),
-    heads: ctx.heads.snapshot(),
+    lora: await ctx.lora.snapshot(),
+    heads: await ctx.heads.snapshot(),
     classNames: data.numClasses > 0 ? (data.classNames ?? defaultClassNames(data.numClasses)) : [],
   };
 }
@@ -348,9 +348,9 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
             order: [...order],
             shuffleRng: shuffleRng.state(),
             dropoutRng: pool.rng.state(),
-            lora: ctx.lora.snapshot(),
-            heads: ctx.heads.snapshot(),
-            optimizer: opt.getState(),
+            lora: await ctx.lora.snapshot(),
+            heads: await ctx.heads.snapshot(),
+            optimizer: await opt.getState(),
             adaptiveEma: ema ? [...ema] : null,
             epochs: result.epochs.map((e) => ({ ...e, val: { ...e.val } })),
             epochLossSum: lossSum,
@@ -367,7 +367,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
       batchInEpoch = 0;
     }
     result.final = result.epochs.length ? result.epochs[result.epochs.length - 1].val : null;
-    result.adapter = adapterSnapshot(ctx, settings, data, model);
+    result.adapter = await adapterSnapshot(ctx, settings, data, model);
     return result;
   } catch (e) {
     result.status = 'failed';

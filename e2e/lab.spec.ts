@@ -1,0 +1,118 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { expect, test, type Page } from '@playwright/test';
+
+// A 40-row sample of the demo CSV (the acceptance asks for an upload of a sample of it).
+const sample = (() => {
+  const lines = readFileSync(new URL('../public/data/semeval2017-task5-microblogs.csv', import.meta.url), 'utf8').split('\n');
+  const file = join(mkdtempSync(join(tmpdir(), 'ranklab-')), 'microblogs-sample.csv');
+  writeFileSync(file, lines.slice(0, 41).join('\n') + '\n');
+  return file;
+})();
+
+/** Long tasks on the main thread, recorded from page start (PerformanceObserver 'longtask'). */
+async function watchLongTasks(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+const longTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+
+async function prepare(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  await page.getByTestId('data-file-input').setInputFiles(sample);
+  await expect(page.getByTestId('row-count')).toHaveText('40');
+  await page.getByTestId('use-dataset').click();
+  await expect(page.getByTestId('dataset-ready')).toBeVisible();
+  await page.getByTestId('tab-model').click();
+  await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
+  await page.getByTestId('tab-search').click();
+  await page.getByTestId('preset-quick').click();
+  // 2 groups × ranks {4, 8}, 1 epoch, coarse greedy (DARSE Alg. 1).
+  await expect(page.getByTestId('strategy')).toHaveValue('coarse');
+  await expect(page.getByTestId('ranks')).toHaveValue('4, 8');
+  await expect(page.getByTestId('groups')).toHaveValue('2');
+  await expect(page.getByTestId('epochs')).toHaveValue('1');
+}
+
+async function trialNames(page: Page): Promise<string[]> {
+  const rows = page.getByTestId('trial-table').locator('tbody tr');
+  return rows.evaluateAll((trs) => trs.map((tr) => tr.children[1].textContent ?? ''));
+}
+
+let reference: { names: string[]; best: string; metric: string } | undefined;
+
+test.describe.configure({ mode: 'serial' });
+
+test('coarse search on the tiny model: every trial finishes with metrics, best shown, share link opens elsewhere', async ({ page, browser }) => {
+  await watchLongTasks(page);
+  await prepare(page);
+  const before = (await longTasks(page)).length;
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-status')).toHaveText('running');
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 280_000 });
+  const tasks = (await longTasks(page)).slice(before);
+  console.log(`main-thread long tasks during the run: ${tasks.length}, longest ${tasks.length ? Math.max(...tasks).toFixed(0) : 0} ms`);
+  const names = await trialNames(page);
+  expect(names.length).toBeGreaterThanOrEqual(3);
+  expect(new Set(names).size).toBe(names.length);
+  const statuses = await page.getByTestId('trial-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.children[7].textContent));
+  expect(statuses.every((s) => s === 'done')).toBe(true);
+  const mses = await page.getByTestId('trial-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.children[4].textContent)));
+  expect(mses.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+  const best = (await page.getByTestId('best-config').textContent())!;
+  expect(names).toContain(best);
+  await page.screenshot({ path: 'docs/screenshots/run.png', fullPage: true });
+
+  await page.getByTestId('run-show-results').click();
+  await expect(page.getByTestId('results-best')).toHaveText(best);
+  const metric = (await page.getByTestId('results-best-metric').textContent())!;
+  await expect(page.getByTestId('results-trials').locator('tbody tr')).toHaveCount(names.length);
+  await page.screenshot({ path: 'docs/screenshots/results.png', fullPage: true });
+  reference = { names, best, metric };
+
+  // Share link → a fresh browser context (empty IndexedDB) shows the same best configuration and metric.
+  await page.getByTestId('share-link').click();
+  const link = await page.getByTestId('share-link-text').inputValue();
+  console.log(`share link: ${link.length} characters for ${names.length} trials`);
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await p2.goto(link);
+  await expect(p2.getByTestId('shared-banner')).toBeVisible();
+  await expect(p2.getByTestId('results-best')).toHaveText(best);
+  await expect(p2.getByTestId('results-best-metric')).toHaveText(metric);
+  await expect(p2.getByTestId('results-trials').locator('tbody tr')).toHaveCount(names.length);
+  // Nothing of the run exists in the fresh context: the page rendered the link alone.
+  await p2.getByTestId('tab-history').click();
+  await expect(p2.getByTestId('history-card')).toContainText('No runs yet.');
+  await p2.getByTestId('tab-results').click();
+  await p2.screenshot({ path: 'docs/screenshots/shared.png', fullPage: true });
+  await other.close();
+
+  // Playground: the best trial's adapter predicts a score for typed sentences.
+  await page.getByTestId('tab-playground').click();
+  await page.getByTestId('playground-run').click();
+  await expect(page.getByTestId('playground-results').locator('tbody tr')).toHaveCount(2);
+});
+
+test('reload mid-run, then resume: same trials as the uninterrupted run, none duplicated', async ({ page }) => {
+  // Serial mode: this runs only after the uninterrupted run above passed and set `reference`.
+  await prepare(page);
+  await page.getByTestId('start-run').click();
+  // Wait until the first trial has finished and the second is under way, then reload the tab.
+  await expect(page.getByTestId('trial-table').locator('tbody tr')).toHaveCount(2, { timeout: 200_000 });
+  await page.reload();
+  await expect(page.getByTestId('run-status')).toHaveText('interrupted');
+  await expect(page.getByTestId('trial-table').locator('tbody tr').first()).toContainText('done');
+  await page.getByTestId('run-resume').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 280_000 });
+  const names = await trialNames(page);
+  expect(names).toEqual(reference!.names);
+  await expect(page.getByTestId('best-config')).toHaveText(reference!.best);
+});

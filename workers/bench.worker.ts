@@ -1,0 +1,34 @@
+/**
+ * Worker behind bench.html: runs the PyTorch reference check and the training-step benchmark on a chosen
+ * backend, so the e2e suite and `npm run bench:train` measure the real browser backends.
+ */
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { browserProbe } from './backends';
+import { initBackend, type BackendName } from '../src/core/train/backend';
+import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
+import { benchStep, type BenchCase } from '../src/core/train/bench';
+import { parseSafetensors } from '../src/core/model/safetensors';
+
+const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
+
+const api = {
+  async init(backend: BackendName) {
+    const info = await initBackend(backend, browserProbe);
+    if (info.backend !== backend) throw new Error(`asked for ${backend} but got ${info.backend}: ${info.message}`);
+    return info;
+  },
+  async referenceCheck(fixture: ReferenceFixture) {
+    const config = await (await fetch(base + 'config.json')).json();
+    const { tensors } = parseSafetensors(new Uint8Array(await (await fetch(base + 'model.safetensors')).arrayBuffer()));
+    const before = tf.memory().numTensors;
+    const res = await runReferenceCheck(fixture, config, tensors);
+    return { ...res, backend: tf.getBackend(), tensorsLeaked: tf.memory().numTensors - before };
+  },
+  async bench(c: BenchCase, steps: number) {
+    const { kernelsByName: _k, ...r } = await benchStep(c, { steps });
+    return r;
+  },
+};
+export type BenchApi = typeof api;
+Comlink.expose(api);
