@@ -49,6 +49,7 @@ test('bad rows: every problem listed with its line and reason; drop them, then u
   await expect(page.getByTestId('use-dataset')).toBeDisabled();
 
   await expect(page.getByTestId('drop-rows')).toHaveText('Drop these 10 rows');
+  await page.getByTestId('problems-card').screenshot({ path: 'docs/screenshots/data-problems.png' });
   await page.getByTestId('drop-rows').click();
   await expect(page.getByTestId('no-problems')).toBeVisible();
   await expect(page.getByTestId('row-count')).toHaveText('5');
@@ -93,6 +94,8 @@ test('label-only CSV: task "label" and its class distribution', async ({ page })
 });
 
 test('demo data: 1738 score rows, seeded 90/10 split, stored in IndexedDB; screenshot', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto('/');
   await page.getByTestId('use-demo').click();
   await expect(page.getByTestId('row-count')).toHaveText('1738');
@@ -102,10 +105,20 @@ test('demo data: 1738 score rows, seeded 90/10 split, stored in IndexedDB; scree
   await expect(split).toHaveAttribute('data-train', '1564');
   await expect(split).toHaveAttribute('data-val', '174');
   await expect(split).toHaveAttribute('data-test', '0');
-  const derived = await page.getByTestId('derived-counts').locator('td').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-count'))));
+  const derived = await page.getByTestId('derived-counts').locator('[data-count]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-count'))));
   expect(derived.reduce((a, b) => a + b, 0)).toBe(1738);
   const tokens = page.getByTestId('token-stats');
   await expect(tokens).toBeVisible();
+  // The charts really drew something (a canvas with no opaque pixel means Chart.js failed).
+  for (const id of ['score-chart', 'derived-chart', 'token-chart']) {
+    const painted = await page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+      return n;
+    });
+    expect(painted, id).toBeGreaterThan(100);
+  }
   console.log(`demo token lengths: mean ${await tokens.getAttribute('data-mean')}, p95 ${await tokens.getAttribute('data-p95')}, max ${await tokens.getAttribute('data-max')}`);
   // A 10 % test part comes out of the training rows.
   await page.getByTestId('split-test').fill('10');
@@ -133,6 +146,7 @@ test('demo data: 1738 score rows, seeded 90/10 split, stored in IndexedDB; scree
     id,
   );
   expect(stored).toEqual({ rows: 1738, task: 'score', splitSeed: 42 });
+  expect(pageErrors).toEqual([]);
   await page.screenshot({ path: 'docs/screenshots/data.png', fullPage: true });
 });
 
