@@ -93,6 +93,23 @@ test('label-only CSV: task "label" and its class distribution', async ({ page })
   await expect(page.getByTestId('dataset-ready')).toHaveAttribute('data-task', 'label');
 });
 
+test('drag and drop a JSONL file', async ({ page }) => {
+  await page.goto('/');
+  const jsonl = ['{"sentence": "Shares soar", "sentiment": 0.8}', '{"sentence": "Shares sink", "sentiment": -0.7}', '{"sentence": "Flat", "sentiment": 0}'].join('\n');
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'drop.jsonl', { type: 'application/x-ndjson' }));
+    return dt;
+  }, jsonl);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('row-count')).toHaveText('3');
+  await expect(page.getByTestId('data-summary')).toContainText('JSONL');
+  await expect(page.getByTestId('task-kind')).toHaveText('score');
+  await expect(page.getByTestId('map-text')).toHaveValue('sentence');
+  await expect(page.getByTestId('map-score')).toHaveValue('sentiment');
+  await expect(page.getByTestId('split-counts')).toHaveAttribute('data-val', '1');
+});
+
 test('demo data: 1738 score rows, seeded 90/10 split, stored in IndexedDB; screenshot', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
