@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataSession, PROBLEM_CAP, type DataProgress } from './session';
+import { TextTokenizer } from '../model/tokenizer';
+import { splitRows } from './split';
+
+const ROOT = join(__dirname, '../../..');
+const fixture = (name: string) => new Blob([readFileSync(join(ROOT, 'tests/fixtures/data', name))]);
+const demo = () => new Blob([readFileSync(join(ROOT, 'public/data/semeval2017-task5-microblogs.csv'))]);
+
+let tok: TextTokenizer | undefined;
+function counter() {
+  tok ??= TextTokenizer.fromJSON(
+    JSON.parse(readFileSync(join(ROOT, 'public/models/tiny-roberta/tokenizer.json'), 'utf8')),
+    JSON.parse(readFileSync(join(ROOT, 'public/models/tiny-roberta/tokenizer_config.json'), 'utf8')),
+  );
+  const t = tok;
+  return Promise.resolve((text: string) => t.encode(text, Number.MAX_SAFE_INTEGER).length);
+}
+
+describe('DataSession', () => {
+  it('lists the bad rows, keeps the user mapping options, drops only on request, then saves', async () => {
+    const s = new DataSession({ tokenizer: counter });
+    let sum = await s.open(fixture('bad-rows.csv'), 'bad-rows.csv');
+    expect(sum.detected).toEqual({ text: 'text', score: 'score', label: 'label' });
+    expect(sum.task).toBe('both');
+    // No declared labels: "meh" is a class of its own, so line 11 is not a problem yet.
+    expect(sum.problems.map((p) => p.line)).toEqual([5, 6, 7, 8, 9, 12, 17, 18, 20]);
+    sum = await s.remap(sum.mapping!, { labels: ['positive', 'negative', 'neutral'] });
+    expect(sum.problems.map((p) => [p.line, p.kind])).toEqual([
+      [5, 'empty-text'],
+      [6, 'non-numeric-score'],
+      [7, 'score-out-of-range'],
+      [8, 'ragged-row'],
+      [9, 'ragged-row'],
+      [11, 'unknown-label'],
+      [12, 'bad-quoting'],
+      [17, 'non-numeric-score'],
+      [18, 'empty-label'],
+      [20, 'bad-quoting'],
+    ]);
+    expect(sum.problemCount).toBe(10);
+    expect(sum.problemRows).toBe(10);
+    expect(sum.rows).toBe(15);
+    expect(sum.preview[1]).toEqual({ line: 3, values: ['Multi-line\ntext, with comma', '0.1', 'neutral'] });
+    await expect(s.record()).rejects.toThrow(/10 problems to fix or drop first/);
+    expect(s.problemReport().split('\n')[0]).toBe('Line 5: The text ("text") is empty.');
+
+    sum = s.dropProblemRows();
+    expect(sum.problemCount).toBe(0);
+    expect(sum.rows).toBe(5);
+    expect(sum.dropped).toBe(10);
+    expect(sum.labels).toEqual(['negative', 'neutral', 'positive']);
+    expect(sum.stats.labels).toEqual([
+      { label: 'negative', count: 2 },
+      { label: 'neutral', count: 1 },
+      { label: 'positive', count: 2 },
+    ]);
+    // Re-mapping (score only now) keeps the dropped rows dropped.
+    sum = await s.remap({ text: 'text', score: 'score' });
+    expect(sum.task).toBe('score');
+    expect(sum.rows).toBe(5);
+    expect(sum.problemCount).toBe(0);
+    expect(sum.stats.derived!.counts.reduce((a, b) => a + b, 0)).toBe(5);
+
+    const split = s.split({ seed: 7, valFraction: 0.2 });
+    // ceil(5 × 0.2) = 1 row validates.
+    expect(split).toMatchObject({ train: 4, val: 1, test: 0, fromColumn: false });
+    const rec = await s.record(1234);
+    expect(rec.rows.map((r) => r.line)).toEqual([2, 3, 13, 14, 19]);
+    expect(rec.rows[0]).toEqual({ line: 2, text: 'Good quarter for $AAPL', score: 0.6 });
+    expect(rec.mapping).toMatchObject({ text: 'text', score: 'score', task: 'score', scoreRange: [-1, 1], splitSeed: 7, valFraction: 0.2 });
+    expect(rec.id).toBe(`ds-${rec.fingerprint.sha256.slice(0, 16)}`);
+    expect(rec).toMatchObject({ name: 'bad-rows.csv', createdAt: 1234, fingerprint: { rows: 5, task: 'score' } });
+  });
+
+  it('reads the label-only fixture as a classification task with its class counts', async () => {
+    const s = new DataSession({ tokenizer: counter });
+    const sum = await s.open(fixture('label-only.csv'), 'label-only.csv');
+    expect(sum.task).toBe('label');
+    expect(sum.problemCount).toBe(0);
+    expect(sum.stats.labels).toEqual([
+      { label: 'negative', count: 4 },
+      { label: 'neutral', count: 4 },
+      { label: 'positive', count: 4 },
+    ]);
+    expect(sum.stats.score).toBeUndefined();
+    // "Great results this quarter" = <s> Great results this quarter </s>: 6 tokens.
+    expect(sum.stats.tokens!.counts.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(sum.stats.tokens!.overMax).toBe(0);
+    const rec = await s.record();
+    expect(rec.mapping.labels).toEqual(['negative', 'neutral', 'positive']);
+    expect(rec.mapping.task).toBe('label');
+  });
+
+  it('reads the demo CSV: 1738 score rows, a seeded 90/10 split, token lengths from the real tokenizer', async () => {
+    const s = new DataSession({ tokenizer: counter });
+    const phases: DataProgress['phase'][] = [];
+    const sum = await s.open(demo(), 'semeval.csv', (p) => phases.push(p.phase));
+    expect(sum).toMatchObject({ rows: 1738, records: 1738, task: 'score', problemCount: 0, format: 'csv', delimiter: ',' });
+    expect(phases).toContain('parsing');
+    expect(phases).toContain('tokenizing');
+    expect(sum.stats.score!.counts.reduce((a, b) => a + b, 0)).toBe(1738);
+    expect(sum.stats.derived!.counts.reduce((a, b) => a + b, 0)).toBe(1738);
+    const t = sum.stats.tokens!;
+    expect(t.counts.reduce((a, b) => a + b, 0)).toBe(1738);
+    expect(t.max).toBeGreaterThanOrEqual(t.p95);
+    expect(t.p95).toBeGreaterThanOrEqual(3);
+    const a = s.split({ seed: 42 });
+    expect(a).toMatchObject({ train: 1564, val: 174, test: 0 });
+    // Same seed → the same split as the trainer computes from the stored rows.
+    const rec = await s.record();
+    const again = splitRows(rec.rows, { seed: 42, valFraction: 0.1 });
+    expect(again.val.length).toBe(174);
+    const b = s.split({ seed: 42, valFraction: 0.1, testFraction: 0.1 });
+    expect(b).toMatchObject({ train: 1738 - 174 - 174, val: 174, test: 174 });
+    // A lower max length counts the rows that will be truncated.
+    const short = await s.remap(sum.mapping!, { maxLength: 8 });
+    expect(short.stats.tokens!.overMax).toBeGreaterThan(0);
+    expect(short.stats.tokens!.overMax).toBeLessThan(1738);
+  });
+
+  it('caps the problems it sends but counts them all, and the report lists every one', async () => {
+    const lines = ['text,score'];
+    for (let i = 0; i < 1500; i++) lines.push(`row ${i},${i % 2 ? 'x' : '0.5'}`);
+    const s = new DataSession();
+    const sum = await s.open(lines.join('\n'), 'many.csv');
+    expect(sum.problemCount).toBe(750);
+    expect(sum.problems).toHaveLength(750);
+    const more = ['text,score'];
+    for (let i = 0; i < 5000; i++) more.push(`row ${i},${i % 2 ? 'nope' : '0.5'}`);
+    const big = await s.open(more.join('\n'), 'more.csv');
+    expect(big.problemCount).toBe(2500);
+    expect(big.problems).toHaveLength(PROBLEM_CAP);
+    expect(s.problemReport().split('\n')).toHaveLength(2500);
+    expect(s.problemReport().split('\n')[2499]).toBe('Line 5001: The score "nope" is not a number.');
+    expect(big.stats.tokens).toBeUndefined();
+  });
+
+  it('a file-level problem leaves nothing to drop or save', async () => {
+    const s = new DataSession();
+    const sum = await s.open('text,text,score\na,b,0.1\n', 'dup.csv');
+    expect(sum.fatal).toBe(true);
+    expect(sum.mapping).toBeUndefined();
+    expect(sum.problems[0]).toMatchObject({ line: 1, kind: 'duplicate-header', fatal: true });
+    expect(() => s.dropProblemRows()).toThrow(/no dataset/);
+    await expect(s.record()).rejects.toThrow(/fix the problems/);
+  });
+
+  it('reports a mapping that cannot be used and recovers when the user picks columns', async () => {
+    const s = new DataSession();
+    let sum = await s.open('body,y\nhello,0.2\nworld,-0.1\n', 'x.csv');
+    expect(sum.mapping).toBeUndefined();
+    expect(sum.mappingError).toMatch(/Choose the text column/);
+    sum = await s.remap({ text: 'body' });
+    expect(sum.mappingError).toMatch(/Map a score column/);
+    sum = await s.remap({ text: 'body', score: 'y' }, { scoreRange: null });
+    expect(sum.task).toBe('score');
+    expect(sum.rows).toBe(2);
+    await expect(s.remap({ text: 'body', score: 'y' }, { scoreRange: [1, Number.NaN] })).rejects.toThrow(/must be numbers/);
+  });
+
+  it('a newer open cancels one still tokenizing, and a broken tokenizer does not fail the upload', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const lines = ['text,score'];
+    for (let i = 0; i < 5000; i++) lines.push(`row ${i},0.1`);
+    const s = new DataSession({ tokenizer: counter, yieldEvery: () => gate });
+    const first = s.open(lines.join('\n'), 'a.csv');
+    await new Promise((r) => setTimeout(r, 50));
+    const second = s.open(fixture('label-only.csv'), 'b.csv');
+    release();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await second).name).toBe('b.csv');
+
+    const broken = new DataSession({ tokenizer: () => Promise.reject(new Error('404 tokenizer.json')) });
+    const sum = await broken.open(fixture('label-only.csv'), 'c.csv');
+    expect(sum.rows).toBe(12);
+    expect(sum.stats.tokens).toBeUndefined();
+    expect(sum.stats.tokenError).toMatch(/404 tokenizer.json/);
+  });
+});
