@@ -211,8 +211,11 @@ export class RobertaModel {
     const n = this.layers.length;
     for (let i = 0; i < n; i++) {
       const firstOnly = i === n - 1;
-      if (opts.recompute && opts.training && opts.adapter) x = this.recomputedLayer(i, x, input, opts, firstOnly);
-      else x = this.layer(i, x, input, opts, firstOnly);
+      // One child dropout stream per block, so a recomputed block replays exactly the same masks.
+      const seed = opts.training && opts.dropout ? opts.dropout.nextSeed() : undefined;
+      const lo: ForwardOptions = { ...opts, dropout: seed !== undefined ? opts.dropout!.withSeed(seed) : undefined };
+      if (opts.recompute && opts.training && opts.adapter) x = this.recomputedLayer(i, x, input, opts, firstOnly, seed);
+      else x = this.layer(i, x, input, lo, firstOnly);
     }
     return x;
   }
@@ -221,10 +224,8 @@ export class RobertaModel {
    * Gradient checkpointing: run the block without keeping its activations; in backward, re-run it under
    * a local tape (same dropout seeds) and back-propagate through it. Only the block input is kept.
    */
-  private recomputedLayer(i: number, x: tf.Tensor2D, input: ModelInput, opts: ForwardOptions, firstOnly: boolean): tf.Tensor2D {
+  private recomputedLayer(i: number, x: tf.Tensor2D, input: ModelInput, opts: ForwardOptions, firstOnly: boolean, seed: number | undefined): tf.Tensor2D {
     const vars = opts.adapter!.layerVariables(i);
-    // One child dropout stream per block, replayed identically by the recomputation.
-    const seed = opts.dropout?.nextSeed();
     const src = opts.dropout;
     const replay = (): ForwardOptions => ({ ...opts, dropout: src && seed !== undefined ? src.withSeed(seed) : undefined, recompute: false });
     const f = customOp((args, save) => {
@@ -234,8 +235,16 @@ export class RobertaModel {
         value: this.layer(i, xin, input, replay(), firstOnly),
         gradFunc: (dy, saved) => {
           const [xs] = saved;
-          const g = tf.grads((xx: tf.Tensor) => this.layer(i, xx as tf.Tensor2D, input, replay(), firstOnly));
-          return g([xs, ...vars], dy);
+          // A gradient computed inside another's backward: tfjs' engine would replace (and then clear) the
+          // outer active tape, so keep it aside and put it back.
+          const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+          const outer = state.activeTape;
+          try {
+            const g = tf.grads((xx: tf.Tensor) => this.layer(i, xx as tf.Tensor2D, input, replay(), firstOnly));
+            return g([xs, ...vars], dy);
+          } finally {
+            state.activeTape = outer;
+          }
         },
       };
     });
