@@ -12,7 +12,7 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const cases = (arg('--cases') ?? 'tiny,roberta-base-shape').split(',') as BenchCase[];
-const steps = Number(arg('--steps') ?? 3);
+const steps = Number(arg('--steps') ?? 2);
 const verbose = process.argv.includes('--verbose');
 
 async function main() {
