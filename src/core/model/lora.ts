@@ -25,6 +25,8 @@ export interface LoraEntry {
   rank: number;
   alpha: number;
   scale: number;
+  /** `scale` as a resident scalar (no upload per step). */
+  scaleT: tf.Scalar;
   A: tf.Variable<tf.Rank.R2>; // [r, in]
   B: tf.Variable<tf.Rank.R2>; // [out, r]
 }
@@ -78,7 +80,7 @@ export class LoraAdapter implements AdapterProvider {
     return {
       apply: (x, base, drop) => {
         const xd = this.training && drop ? drop.apply(x, p) : x;
-        const u = tf.mul(tf.matMul(xd, e.A, false, true), e.scale);
+        const u = tf.mul(tf.matMul(xd, e.A, false, true), e.scaleT);
         // base + u Bᵀ in one fused kernel.
         return tf.fused.matMul({ a: u as tf.Tensor2D, b: e.B, transposeB: true, bias: base }) as tf.Tensor2D;
       },
@@ -138,6 +140,7 @@ export class LoraAdapter implements AdapterProvider {
     for (const e of this.entries.values()) {
       e.A.dispose();
       e.B.dispose();
+      e.scaleT.dispose();
     }
     this.entries.clear();
   }
@@ -165,6 +168,7 @@ export function createLora(model: RobertaModel, settings: LoraSettings, rng: Rng
         rank: r,
         alpha: alphas[layer],
         scale,
+        scaleT: tf.scalar(scale),
         A: makeVariable(a, [r, inF], `lora_${layer}_${t}_A`),
         B: makeVariable(new Float32Array(out * r), [out, r], `lora_${layer}_${t}_B`),
       });

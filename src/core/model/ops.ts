@@ -29,8 +29,28 @@ export function makeFrozenLinear(W: tf.Tensor2D, b: tf.Tensor1D): (x: tf.Tensor2
   return f as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 }
 
+/**
+ * Resident scalar constants. `tf.mul(x, 0.5)` uploads a fresh scalar each call (an upload per layer per
+ * step on a GPU); these are created once and owned by the model.
+ */
+export class Consts {
+  private readonly cache = new Map<number, tf.Scalar>();
+  get(v: number): tf.Scalar {
+    let t = this.cache.get(v);
+    if (!t) {
+      t = tf.keep(tf.scalar(v));
+      this.cache.set(v, t);
+    }
+    return t;
+  }
+  dispose(): void {
+    for (const t of this.cache.values()) t.dispose();
+    this.cache.clear();
+  }
+}
+
 /** LayerNorm over the last axis with frozen gamma/beta: y = (x − μ)/√(σ² + eps)·γ + β. */
-export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): (x: tf.Tensor2D) => tf.Tensor2D {
+export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: tf.Scalar): (x: tf.Tensor2D) => tf.Tensor2D {
   const f = customOp(([x], save) => {
     const mean = tf.mean(x, -1, true);
     const xc = tf.sub(x, mean);
@@ -53,20 +73,20 @@ export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number
   return f as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 }
 
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
 /** Exact GELU, x·Φ(x) with Φ via erf (HF "gelu"), with a backward that reuses Φ. */
-export const gelu = customOp(([x], save) => {
-  const cdf = tf.add(tf.mul(tf.erf(tf.mul(x, SQRT1_2)), 0.5), 0.5);
-  save([x, cdf]);
-  return {
-    value: tf.mul(x, cdf),
-    gradFunc: (dy, saved) => {
-      const [xs, c] = saved;
-      // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI);
-      return tf.mul(dy, tf.add(c, tf.mul(xs, pdf)));
-    },
-  };
-}) as unknown as <T extends tf.Tensor>(x: T) => T;
+export function makeGelu(c: Consts): <T extends tf.Tensor>(x: T) => T {
+  const sqrt1_2 = c.get(Math.SQRT1_2), half = c.get(0.5), negHalf = c.get(-0.5), invSqrt2Pi = c.get(1 / Math.sqrt(2 * Math.PI));
+  return customOp(([x], save) => {
+    const cdf = tf.add(tf.mul(tf.erf(tf.mul(x, sqrt1_2)), half), half);
+    save([x, cdf]);
+    return {
+      value: tf.mul(x, cdf),
+      gradFunc: (dy, saved) => {
+        const [xs, cd] = saved;
+        // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), negHalf)), invSqrt2Pi);
+        return tf.mul(dy, tf.add(cd, tf.mul(xs, pdf)));
+      },
+    };
+  }) as unknown as <T extends tf.Tensor>(x: T) => T;
+}

@@ -15,7 +15,7 @@ import type { RobertaConfig } from './config';
 import type { TargetModule } from './adapter';
 import type { EncodedBatch } from './tokenizer';
 import type { DropoutSource } from './dropout';
-import { customOp, gelu, makeFrozenLinear, makeLayerNorm } from './ops';
+import { Consts, customOp, makeFrozenLinear, makeGelu, makeLayerNorm } from './ops';
 
 export interface FrozenLinear {
   W: tf.Tensor2D; // [out, in], torch layout
@@ -84,10 +84,13 @@ export class RobertaModel {
   readonly posTable: tf.Tensor2D;
   readonly embLn: (x: tf.Tensor2D) => tf.Tensor2D;
   readonly layers: LayerWeights[];
+  /** Resident scalars (attention scale, LayerNorm eps, GELU constants). */
+  readonly consts: Consts;
+  private readonly gelu: <T extends tf.Tensor>(x: T) => T;
   private readonly owned: tf.Tensor[];
   private disposed = false;
 
-  constructor(config: RobertaConfig, parts: { wordChunks: tf.Tensor2D[]; chunkRows: number; posTable: tf.Tensor2D; embLn: (x: tf.Tensor2D) => tf.Tensor2D; layers: LayerWeights[]; owned: tf.Tensor[] }) {
+  constructor(config: RobertaConfig, parts: { wordChunks: tf.Tensor2D[]; chunkRows: number; posTable: tf.Tensor2D; embLn: (x: tf.Tensor2D) => tf.Tensor2D; layers: LayerWeights[]; owned: tf.Tensor[]; consts: Consts }) {
     this.config = config;
     this.wordChunks = parts.wordChunks;
     this.chunkRows = parts.chunkRows;
@@ -95,6 +98,8 @@ export class RobertaModel {
     this.embLn = parts.embLn;
     this.layers = parts.layers;
     this.owned = parts.owned;
+    this.consts = parts.consts;
+    this.gelu = makeGelu(parts.consts);
   }
 
   get hiddenSize(): number {
@@ -194,12 +199,12 @@ export class RobertaModel {
     const q = tf.transpose(tf.reshape(lin('attention.self.query', xq), [B, Sq, nh, dh]), [0, 2, 1, 3]);
     const k = tf.transpose(tf.reshape(lin('attention.self.key', x), [B, S, nh, dh]), [0, 2, 1, 3]);
     const v = tf.transpose(tf.reshape(lin('attention.self.value', x), [B, S, nh, dh]), [0, 2, 1, 3]);
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), input.mask);
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), this.consts.get(1 / Math.sqrt(dh))), input.mask);
     const probs = drop(opts, tf.softmax(scores), c.attentionDropout);
     const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * Sq, H]) as tf.Tensor2D;
     const attn = drop(opts, lin('attention.output.dense', ctx), hdrop);
     const x1 = L.lnAttn(tf.add(attn, xq));
-    const inter = gelu(lin('intermediate.dense', x1));
+    const inter = this.gelu(lin('intermediate.dense', x1));
     const out = drop(opts, lin('output.dense', inter), hdrop);
     return L.lnOut(tf.add(out, x1));
   }
@@ -211,8 +216,11 @@ export class RobertaModel {
     const n = this.layers.length;
     for (let i = 0; i < n; i++) {
       const firstOnly = i === n - 1;
-      if (opts.recompute && opts.training && opts.adapter) x = this.recomputedLayer(i, x, input, opts, firstOnly);
-      else x = this.layer(i, x, input, opts, firstOnly);
+      // One child dropout stream per block, so a recomputed block replays exactly the same masks.
+      const seed = opts.training && opts.dropout ? opts.dropout.nextSeed() : undefined;
+      const lo: ForwardOptions = { ...opts, dropout: seed !== undefined ? opts.dropout!.withSeed(seed) : undefined };
+      if (opts.recompute && opts.training && opts.adapter) x = this.recomputedLayer(i, x, input, opts, firstOnly, seed);
+      else x = this.layer(i, x, input, lo, firstOnly);
     }
     return x;
   }
@@ -221,10 +229,8 @@ export class RobertaModel {
    * Gradient checkpointing: run the block without keeping its activations; in backward, re-run it under
    * a local tape (same dropout seeds) and back-propagate through it. Only the block input is kept.
    */
-  private recomputedLayer(i: number, x: tf.Tensor2D, input: ModelInput, opts: ForwardOptions, firstOnly: boolean): tf.Tensor2D {
+  private recomputedLayer(i: number, x: tf.Tensor2D, input: ModelInput, opts: ForwardOptions, firstOnly: boolean, seed: number | undefined): tf.Tensor2D {
     const vars = opts.adapter!.layerVariables(i);
-    // One child dropout stream per block, replayed identically by the recomputation.
-    const seed = opts.dropout?.nextSeed();
     const src = opts.dropout;
     const replay = (): ForwardOptions => ({ ...opts, dropout: src && seed !== undefined ? src.withSeed(seed) : undefined, recompute: false });
     const f = customOp((args, save) => {
@@ -234,8 +240,16 @@ export class RobertaModel {
         value: this.layer(i, xin, input, replay(), firstOnly),
         gradFunc: (dy, saved) => {
           const [xs] = saved;
-          const g = tf.grads((xx: tf.Tensor) => this.layer(i, xx as tf.Tensor2D, input, replay(), firstOnly));
-          return g([xs, ...vars], dy);
+          // A gradient computed inside another's backward: tfjs' engine would replace (and then clear) the
+          // outer active tape, so keep it aside and put it back.
+          const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+          const outer = state.activeTape;
+          try {
+            const g = tf.grads((xx: tf.Tensor) => this.layer(i, xx as tf.Tensor2D, input, replay(), firstOnly));
+            return g([xs, ...vars], dy);
+          } finally {
+            state.activeTape = outer;
+          }
         },
       };
     });
@@ -246,6 +260,7 @@ export class RobertaModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of this.owned) t.dispose();
+    this.consts.dispose();
   }
 }
 
@@ -323,7 +338,9 @@ export function buildModel(config: RobertaConfig, tensors: Map<string, NamedTens
   const posData = new Float32Array(pos!.data.length);
   for (let i = 0; i < posData.length; i++) posData[i] = pos!.data[i] + tt!.data[i % H];
   const posTable = own(tf.tensor2d(posData, [config.maxPositions, H]));
-  const embLn = makeLayerNorm(own(tf.tensor1d(embG!.data)), own(tf.tensor1d(embB!.data)), config.layerNormEps);
+  const consts = new Consts();
+  const eps = consts.get(config.layerNormEps);
+  const embLn = makeLayerNorm(own(tf.tensor1d(embG!.data)), own(tf.tensor1d(embB!.data)), eps);
   const layers: LayerWeights[] = raw.map((r) => {
     const linears = {} as Record<TargetModule, FrozenLinear>;
     for (const [t, s] of Object.entries(shapes) as [TargetModule, [number, number]][]) {
@@ -332,7 +349,7 @@ export function buildModel(config: RobertaConfig, tensors: Map<string, NamedTens
       linears[t] = { W, b, outFeatures: s[0], inFeatures: s[1], apply: makeFrozenLinear(W, b) };
     }
     const lnT = r.ln.map((t) => own(tf.tensor1d(t!.data)));
-    return { linears, lnAttn: makeLayerNorm(lnT[0], lnT[1], config.layerNormEps), lnOut: makeLayerNorm(lnT[2], lnT[3], config.layerNormEps), lnTensors: lnT };
+    return { linears, lnAttn: makeLayerNorm(lnT[0], lnT[1], eps), lnOut: makeLayerNorm(lnT[2], lnT[3], eps), lnTensors: lnT };
   });
-  return new RobertaModel(config, { wordChunks, chunkRows, posTable, embLn, layers, owned });
+  return new RobertaModel(config, { wordChunks, chunkRows, posTable, embLn, layers, owned, consts });
 }

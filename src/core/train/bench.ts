@@ -83,6 +83,9 @@ export interface BenchResult {
   tokensPerSec: number;
   msPerStep: number;
   kernelsPerStep: number;
+  /** Kernels that launch work on a device: excludes Identity/Reshape (metadata only on every backend) and
+   *  tf.profile's scope entries for customGrad ("forward") and fused-op wrappers ("…__op"). */
+  dispatchKernelsPerStep: number;
   /** Kernels per encoder layer (whole step's kernels minus a 1-layer model's, divided by layers − 1). */
   kernelsPerLayer?: number;
   uploadBytesPerStep: number;
@@ -117,12 +120,12 @@ export interface BenchSetup {
   dispose: () => void;
 }
 
-export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTensor>, batch = 10, seqLen = 64, seed = 1): BenchSetup {
+export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTensor>, batch = 10, seqLen = 64, seed = 1, withDropout = true): BenchSetup {
   const model = buildModel(config, tensors);
   const rng = new Rng(seed);
   const lora = createLora(model, { targets: ['attention.self.query', 'attention.self.value'], ranks: model.layers.map(() => 8), alphas: 16, rslora: false, dropout: 0.05 }, rng);
   const heads = createHeads(config.hiddenSize, { regression: true, numClasses: 0, dropout: 0.1 }, rng);
-  const dropout = new DropoutPool(seed, rng.fork('dropout'));
+  const dropout = withDropout ? new DropoutPool(seed, rng.fork('dropout')) : undefined;
   const ctx: TrainContext = { model, lora, heads, dropout, loss: { regWeight: 1, clsWeight: 0, adaptive: false, smoothing: 0.9, minorityLambda: 0 } };
   const opt = new AdamW(trainables(ctx), { lr: 1e-4 });
   const rows = Array.from({ length: batch }, () => ({
@@ -141,12 +144,17 @@ export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTens
     model, ctx, opt, step,
     dispose: () => {
       opt.dispose();
-      dropout.dispose();
+      dropout?.dispose();
       lora.dispose();
       heads.dispose();
       model.dispose();
     },
   };
+}
+
+const NON_DISPATCH = new Set(['Identity', 'Reshape', 'forward']);
+export function dispatchCount(byName: Record<string, number>): number {
+  return Object.entries(byName).reduce((s, [n, c]) => s + (NON_DISPATCH.has(n) || n.endsWith('__op') ? 0 : c), 0);
 }
 
 /** Kernels of one step (tf.profile). */
@@ -159,40 +167,47 @@ export async function kernelsOfStep(step: () => Promise<number>): Promise<{ coun
   return { count: info.kernels.length, byName };
 }
 
-/** One bench case on the active backend. */
+/**
+ * One bench case on the active backend: step 1 warms up; step 2 runs under tf.profile with uploads counted
+ * and is timed (profiling adds little to a step); each further step (`steps` > 2) is timed too.
+ */
 export async function benchStep(c: BenchCase, opts: { steps?: number; batch?: number; seqLen?: number } = {}): Promise<BenchResult & { kernelsByName: Record<string, number> }> {
   const batch = opts.batch ?? 10, seqLen = opts.seqLen ?? 64;
   const config = benchConfig(c);
-  const tensors = randomWeights(config);
-  const s = setupBench(config, tensors, batch, seqLen);
+  const s = setupBench(config, randomWeights(config), batch, seqLen);
   try {
     await s.step();
-    await s.step();
+    const times: number[] = [];
+    let t0 = performance.now();
+    const { result: k, bytes } = await countUploads(() => kernelsOfStep(s.step));
+    times.push(performance.now() - t0);
     const numTensorsStep2 = tf.memory().numTensors;
-    const { count, byName } = await kernelsOfStep(s.step);
-    const { bytes } = await countUploads(s.step);
-    const n = opts.steps ?? 3;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) await s.step();
-    const ms = (performance.now() - t0) / n;
-    // Per-layer kernels: compare with a one-layer model of the same shape.
-    const one = { ...config, numLayers: 2 };
-    const s1 = setupBench(one, randomWeights(one), batch, seqLen);
-    await s1.step();
-    const k1 = await kernelsOfStep(s1.step);
-    s1.dispose();
+    for (let i = 2; i < (opts.steps ?? 2); i++) {
+      t0 = performance.now();
+      await s.step();
+      times.push(performance.now() - t0);
+    }
+    const ms = times.reduce((a, b) => a + b, 0) / times.length;
+    const numTensorsLast = tf.memory().numTensors;
+    // Per-layer kernels: difference with a 2-layer model of the same shape (its layer 0 is a full block,
+    // the last block computes only the <s> rows).
+    const two = { ...config, numLayers: 2 };
+    const s2 = setupBench(two, randomWeights(two), 2, 8);
+    await s2.step();
+    const k2 = await kernelsOfStep(s2.step);
+    s2.dispose();
     return {
       case: c, backend: tf.getBackend(), batch, seqLen,
-      tokensPerSec: Math.round((batch * seqLen * 1000) / ms * 10) / 10,
+      tokensPerSec: Math.round(((batch * seqLen * 1000) / ms) * 10) / 10,
       msPerStep: Math.round(ms * 10) / 10,
-      kernelsPerStep: count,
-      // Layers 1..L−2 are identical full layers (the last layer computes only the <s> rows).
-      kernelsPerLayer: Math.round((count - k1.count) / (config.numLayers - 2)),
+      kernelsPerStep: k.count,
+      dispatchKernelsPerStep: dispatchCount(k.byName),
+      kernelsPerLayer: Math.round((k.count - k2.count) / (config.numLayers - 2)),
       uploadBytesPerStep: bytes,
       numTensorsStep2,
-      numTensorsLast: tf.memory().numTensors,
-      steps: 4 + n,
-      kernelsByName: byName,
+      numTensorsLast,
+      steps: Math.max(2, opts.steps ?? 2),
+      kernelsByName: k.byName,
     };
   } finally {
     s.dispose();

@@ -12,8 +12,8 @@ it('fine-tuning the tiny model on 200 SemEval rows beats predicting the training
   const baseline = val.reduce((s, r) => s + (r.score - mean) ** 2, 0) / val.length;
   const model = await tinyModel();
   const res = await runTrial(model, { train, val, numClasses: 0 }, {
-    seed: 1, epochs: 8, batchSize: 8, lr: 1e-2, weightDecay: 0.01, warmupRatio: 0.1, clipNorm: 1,
-    lora: { targets: ['attention.self.query', 'attention.self.value', 'intermediate.dense', 'output.dense'], ranks: [8, 8, 8, 8], alphas: 16, rslora: false, dropout: 0.05 },
+    seed: 1, epochs: 8, batchSize: 8, lr: 5e-3, weightDecay: 0.01, warmupRatio: 0.1, clipNorm: 1,
+    lora: { targets: ['attention.self.query', 'attention.self.value', 'intermediate.dense', 'output.dense'], ranks: [16, 16, 16, 16], alphas: 32, rslora: false, dropout: 0 },
     lossMode: 'constant', regWeight: 0.75, clsWeight: 0.25,
   });
   model.dispose();
