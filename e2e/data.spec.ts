@@ -207,4 +207,15 @@ test('a 100k-row CSV parses in the worker without long main-thread tasks', async
   await page.getByTestId('drop-rows').click();
   await expect(page.getByTestId('row-count')).toHaveText('99996');
   await expect(page.getByTestId('split-counts')).toHaveAttribute('data-val', '10000');
+
+  // Stop during a long upload: the page forgets it and stays usable. (Another path: Chromium fires no
+  // change event when the same file is chosen again.)
+  const path2 = testInfo.outputPath('big-again.csv');
+  writeFileSync(path2, buffer);
+  await page.getByTestId('data-file-input').setInputFiles(path2);
+  await page.getByTestId('stop-upload').click();
+  await expect(page.getByTestId('data-summary')).toHaveCount(0);
+  await expect(page.getByTestId('data-error')).toHaveCount(0);
+  await page.getByTestId('data-file-input').setInputFiles(join(FIX, 'label-only.csv'));
+  await expect(page.getByTestId('task-kind')).toHaveText('label');
 });
