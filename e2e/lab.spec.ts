@@ -68,9 +68,11 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   expect(mses.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
   const best = (await page.getByTestId('best-config').textContent())!;
   expect(names).toContain(best);
+  await page.getByTestId('tab-run').click();
   await page.screenshot({ path: 'docs/screenshots/run.png', fullPage: true });
 
-  await page.getByTestId('run-show-results').click();
+  // A finished run opens its results by itself; the Results tab shows them.
+  await page.getByTestId('tab-results').click();
   await expect(page.getByTestId('results-best')).toHaveText(best);
   const metric = (await page.getByTestId('results-best-metric').textContent())!;
   await expect(page.getByTestId('results-trials').locator('tbody tr')).toHaveCount(names.length);
