@@ -100,6 +100,8 @@ export class RobertaModel {
     this.owned = parts.owned;
     this.consts = parts.consts;
     this.gelu = makeGelu(parts.consts);
+    // Created now, not lazily, so the live-tensor count never changes after construction.
+    this.consts.get(1 / Math.sqrt(config.hiddenSize / config.numHeads));
   }
 
   get hiddenSize(): number {
