@@ -48,6 +48,7 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     expect((await dbA.runs.get('A'))!.status).toBe('done');
     expect(trialsA.length).toBeGreaterThanOrEqual(3);
     expect(trialsA.every((t) => t.status === 'done' && Number.isFinite(t.metrics.mse))).toBe(true);
+    expect(trialsA.every((t) => t.timeMs > 0 && t.epochs.length === 1 && t.losses.length > 0)).toBe(true);
     expect(new Set(trialsA.map((t) => t.name)).size).toBe(trialsA.length);
     expect(eventsA.some((e) => e.type === 'step')).toBe(true);
     expect(eventsA[eventsA.length - 1].type).toBe('done');

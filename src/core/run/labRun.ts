@@ -229,7 +229,8 @@ export async function runLab(env: LabRunEnv): Promise<void> {
         best = ev.best;
         const r = ev.record;
         const id = trialId(runId, r.key, r.epochs);
-        const prev = (await db.trials.get(id)) ?? current;
+        // The in-memory record has the latest epochs, losses and time; the stored one may lag behind it.
+        const prev = current?.id === id ? current : await db.trials.get(id);
         const trial: TrialRecord = {
           ...(prev ?? { losses: [], epochs: [], timeMs: 0, startedAt: Date.now(), ranks: [], runId, id }),
           id, runId, index: r.index, name: r.name, groupRanks: r.groups, fidelity: r.epochs, params: r.params,
