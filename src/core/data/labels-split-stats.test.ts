@@ -116,11 +116,12 @@ describe('summary statistics and fingerprint', () => {
     expect((await datasetFingerprint(b)).sha256).toBe(fa.sha256);
     expect((await datasetFingerprint(c)).sha256).not.toBe(fa.sha256);
     expect(fa).toMatchObject({ rows: 2, task: 'score', score: { mean: 0.125, min: -0.25, max: 0.5 } });
-    expect(fa.score!.std).toBeCloseTo(0.375, 12);
+    expect(fa.score!.sd).toBeCloseTo(0.375, 12);
+    expect(fa.classes!.names).toHaveLength(5);
     expect(JSON.stringify(fa)).not.toMatch(/secret|other/);
     const l = (await loadDataset('text,label\nx,pos\ny,neg\nz,pos\n')).dataset!;
     const fl = await datasetFingerprint(l);
-    expect(fl.labelCounts).toEqual({ neg: 1, pos: 2 });
+    expect(fl.classes).toEqual({ names: ['neg', 'pos'], counts: [1, 2] });
     expect((await datasetFingerprint(dropRows(l, [2]))).sha256).not.toBe(fl.sha256);
   });
 });

@@ -3,7 +3,9 @@
  * fingerprint that goes into share links: a SHA-256 of the normalised rows plus counts and label/score
  * statistics — it identifies the data without containing any text.
  */
-import { DEFAULT_THRESHOLDS, scoreToClass, type ScoreThresholds } from './labels';
+import { DEFAULT_THRESHOLDS, DERIVED_CLASS_NAMES, scoreToClass, type ScoreThresholds } from './labels';
+import { labelStats, sha256Hex } from '../share/fingerprint';
+import type { DatasetFingerprint } from '../share/schema';
 import type { Dataset, DataRow } from './types';
 
 export interface Histogram {
@@ -93,16 +95,8 @@ export function tokenLengthHistogram(
   };
 }
 
-export interface DatasetFingerprint {
-  /** Hex SHA-256 of the normalised rows (text, score, label in file order). */
-  sha256: string;
-  rows: number;
-  task: Dataset['task'];
-  /** Label → count, for label data. */
-  labelCounts?: Record<string, number>;
-  /** Score statistics, for score data. */
-  score?: { mean: number; std: number; min: number; max: number };
-}
+/** The fingerprint is the share schema's: SHA-256 of the normalised rows, row count, label statistics. */
+export type { DatasetFingerprint };
 
 /** Rows as hashed: NFC text with \r\n → \n and outer whitespace trimmed, then score and label. */
 function normalisedRows(ds: Dataset): string {
@@ -112,15 +106,13 @@ function normalisedRows(ds: Dataset): string {
 }
 
 export async function datasetFingerprint(ds: Dataset): Promise<DatasetFingerprint> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalisedRows(ds)));
-  const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  const fp: DatasetFingerprint = { sha256, rows: ds.rows.length, task: ds.task };
-  if (ds.mapping.label) fp.labelCounts = Object.fromEntries(labelCounts(ds).map((c) => [c.label, c.count]));
-  if (ds.mapping.score) {
-    const s = ds.rows.map((r) => r.score!).filter((x) => Number.isFinite(x));
-    const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
-    const std = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, s.length));
-    fp.score = { mean, std, min: s.length ? Math.min(...s) : 0, max: s.length ? Math.max(...s) : 0 };
-  }
-  return fp;
+  const scores = ds.mapping.score ? ds.rows.map((r) => r.score!).filter((x) => Number.isFinite(x)) : undefined;
+  const labels = ds.mapping.label ? (ds.labels ?? labelCounts(ds).map((c) => c.label)) : undefined;
+  // Class statistics: the label column's classes, or the 5 classes derived from scores.
+  const classes = labels
+    ? { names: labels, ids: ds.rows.map((r) => labels.indexOf(r.label ?? '')) }
+    : scores
+      ? { names: [...DERIVED_CLASS_NAMES], ids: ds.rows.map((r) => scoreToClass(r.score ?? 0)) }
+      : undefined;
+  return { sha256: await sha256Hex(normalisedRows(ds)), rows: ds.rows.length, ...labelStats({ scores, classes }), task: ds.task };
 }

@@ -7,6 +7,8 @@ import { openModel, type ModelSession } from './modelSession';
 import { runLab, type RunEvent } from './labRun';
 import { runToShareDoc, uniformBaseline } from './results';
 import { PRESETS, type RunSettings } from './settings';
+import { loadDataset } from '../data/dataset';
+import { datasetFingerprint } from '../data/stats';
 
 const pub = new URL('../../../public/', import.meta.url);
 const localFetch = (async (url: string) => new Response(readFileSync(new URL(String(url).replace(/^\//, ''), pub)))) as unknown as typeof fetch;
@@ -24,7 +26,10 @@ function demoRows(n: number) {
 const settings: RunSettings = { ...PRESETS.quick.settings, allowedRanks: [2, 4], groups: 2, epochs: 1, batchSize: 8, maxLength: 24, maxEvals: 6, seed: 3 };
 
 async function setup(db: LabDB, runId: string) {
-  await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint: {}, rows: demoRows(40), mapping: { task: 'score', scoreRange: [-1, 1] } });
+  const rows = demoRows(40);
+  const csv = 'text,score\n' + rows.map((r) => `"${r.text.replace(/"/g, '""')}",${r.score}`).join('\n');
+  const fingerprint = await datasetFingerprint((await loadDataset(csv)).dataset!);
+  await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint, rows, mapping: { task: 'score', scoreRange: [-1, 1] } });
   await db.runs.put({
     id: runId, name: 'test run', createdAt: 0, updatedAt: 0, status: 'paused', settings, modelId: 'rank-lab/tiny-roberta',
     model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'ds',
@@ -83,6 +88,8 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     expect(doc.trials).toHaveLength(trialsB.length);
     expect(doc.best).not.toBeNull();
     expect(doc.settings.groups).toEqual([2, 2]);
+    expect(doc.dataset.rows).toBe(40);
+    expect(doc.dataset.score!.min).toBeGreaterThanOrEqual(-1);
     expect(uniformBaseline(doc)?.ranks.every((r, _, a) => r === a[0])).toBe(true);
     console.log('lab run trials:', trialsA.map((t) => `${t.name} mse=${t.metrics.mse.toFixed(4)}`).join(', '), '| best', doc.best?.config);
   });

@@ -4,30 +4,10 @@
  */
 import type { LabDB, RunRecord, TrialRecord, DatasetRecord } from '../store/db';
 import type { RunSettings } from './settings';
-import type { DataRow } from '../data/types';
-import type { StoredMapping } from './labRun';
 import { contiguousGroups } from '../search/space';
 import { metricDirection } from '../search/objective';
-import { pickBest, shareDocSchema, formatIssues, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial } from '../share/schema';
-import { datasetFingerprint } from '../share/fingerprint';
+import { pickBest, shareDocSchema, datasetSchema, formatIssues, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial } from '../share/schema';
 import { trialFromEvalRecord } from '../share/fromSearch';
-import { scoreToClass, DERIVED_CLASS_NAMES } from '../data/labels';
-
-/** Fingerprint of the stored rows: SHA-256 of their normalised text and labels, plus label statistics. */
-export async function fingerprintRows(ds: DatasetRecord) {
-  const rows = ds.rows as DataRow[];
-  const m = ds.mapping as StoredMapping;
-  const canon = rows.map((r) => JSON.stringify([r.text, r.score ?? null, r.label ?? null])).join('\n');
-  const scores = m.task !== 'label' ? rows.map((r) => r.score ?? NaN).filter(Number.isFinite) : undefined;
-  const names = m.task !== 'score' && m.labels?.length ? m.labels : scores ? [...DERIVED_CLASS_NAMES] : undefined;
-  const ids = names
-    ? m.task !== 'score' && m.labels?.length
-      ? rows.map((r) => m.labels!.indexOf(r.label ?? ''))
-      : rows.map((r) => scoreToClass(r.score ?? 0))
-    : undefined;
-  const fp = await datasetFingerprint(canon, rows.length, { scores, classes: names && ids ? { names, ids } : undefined });
-  return { ...fp, task: m.task };
-}
 
 function trialToShare(t: TrialRecord, maxEpochs: number, metric: string): ShareTrial {
   const status = t.status === 'done' ? 'ok' : t.status === 'running' || t.status === 'queued' ? 'failed' : t.status === 'cancelled' ? 'failed' : t.status;
@@ -48,6 +28,9 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
   if (!run) throw new Error('This run is no longer in browser storage.');
   const ds = await db.datasets.get(run.datasetId);
   if (!ds) throw new Error('The dataset of this run was deleted; its results cannot be summarised.');
+  // Written by the data worker when the dataset was saved (text-free: hash, row count, label statistics).
+  const fingerprint = datasetSchema.safeParse(ds.fingerprint);
+  if (!fingerprint.success) throw new Error(`The stored dataset has no valid fingerprint (${formatIssues(fingerprint.error)}); upload it again.`);
   const s = run.settings as RunSettings;
   const model = run.model ?? { layers: 1, hidden: 1, intermediate: 1 };
   const trials = (await db.trials.where('runId').equals(runId).sortBy('index')).map((t) => trialToShare(t, s.epochs, s.metric));
@@ -59,7 +42,7 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
     title: run.name.slice(0, 120),
     createdAt: new Date(run.createdAt).toISOString().replace(/\.\d+Z$/, 'Z'),
     model: { id: run.modelId, ...model },
-    dataset: await fingerprintRows(ds),
+    dataset: fingerprint.data,
     settings: {
       strategy: s.strategy,
       rankChoices: [...s.allowedRanks],

@@ -4,8 +4,11 @@
  */
 import { TARGET_MODULES, type TargetModule } from '../model/adapter';
 
-export const STRATEGIES = ['uniform', 'grid', 'random', 'coarse', 'fine', 'svd', 'adarank', 'adalora', 'salientlora', 'halving', 'bayes'] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
+import { STRATEGY_NAMES, type StrategyName } from '../search/types';
+
+/** The search engine's strategies, in the order the UI lists them. */
+export const STRATEGIES = STRATEGY_NAMES;
+export type { StrategyName };
 
 export const STRATEGY_LABELS: Record<StrategyName, string> = {
   uniform: 'Uniform (baseline: same rank everywhere)',
