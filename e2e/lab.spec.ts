@@ -39,6 +39,7 @@ async function prepare(page: Page) {
   await expect(page.getByTestId('ranks')).toHaveValue('4, 8');
   await expect(page.getByTestId('groups')).toHaveValue('2');
   await expect(page.getByTestId('epochs')).toHaveValue('1');
+  await page.screenshot({ path: 'docs/screenshots/search.png', fullPage: true });
 }
 
 async function trialNames(page: Page): Promise<string[]> {
@@ -97,10 +98,32 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await p2.screenshot({ path: 'docs/screenshots/shared.png', fullPage: true });
   await other.close();
 
-  // Playground: the best trial's adapter predicts a score for typed sentences.
+  // Exports: the best adapter as a PEFT zip, and the run as a JSON file.
+  const [zip] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-adapter').click()]);
+  expect(zip.suggestedFilename()).toBe(`adapter-${best}.zip`);
+  const [runFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-run').click()]);
+
+  // Playground: the best trial's adapter predicts a score for typed sentences…
   await page.getByTestId('tab-playground').click();
   await page.getByTestId('playground-run').click();
   await expect(page.getByTestId('playground-results').locator('tbody tr')).toHaveCount(2);
+  const bestScores = await page.getByTestId('playground-results').locator('tbody tr td:nth-child(2)').allTextContents();
+  // …and the exported zip, imported back, gives the same predictions.
+  await page.getByTestId('adapter-import').setInputFiles((await zip.path())!);
+  await expect(page.getByTestId('adapter-import-ok')).toContainText('Ranks per layer');
+  await page.getByTestId('playground-run').click();
+  await expect(page.getByTestId('playground-results')).toBeVisible();
+  await expect.poll(() => page.getByTestId('playground-results').locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(bestScores);
+  await page.screenshot({ path: 'docs/screenshots/playground.png', fullPage: true });
+
+  // History lists the run; its exported run file imports back as a read-only view with the same best.
+  await page.getByTestId('tab-history').click();
+  await expect(page.getByTestId('history-runs').locator('tbody tr')).toHaveCount(1);
+  await page.getByTestId('import-results-input').setInputFiles((await runFile.path())!);
+  await expect(page.getByTestId('shared-banner')).toContainText('Imported view');
+  await expect(page.getByTestId('results-best')).toHaveText(best);
+  await page.getByTestId('tab-history').click();
+  await page.screenshot({ path: 'docs/screenshots/history.png', fullPage: true });
 });
 
 test('reload mid-run, then resume: same trials as the uninterrupted run, none duplicated', async ({ page }) => {
@@ -117,4 +140,31 @@ test('reload mid-run, then resume: same trials as the uninterrupted run, none du
   const names = await trialNames(page);
   expect(names).toEqual(reference!.names);
   await expect(page.getByTestId('best-config')).toHaveText(reference!.best);
+});
+
+test('label-only CSV: a classification-only search reports accuracy and F1', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('data-file-input').setInputFiles(new URL('../tests/fixtures/data/label-only.csv', import.meta.url).pathname);
+  await expect(page.getByTestId('task-kind')).toHaveText('label');
+  await page.getByTestId('use-dataset').click();
+  await expect(page.getByTestId('dataset-ready')).toBeVisible();
+  await page.getByTestId('tab-model').click();
+  await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
+  await page.getByTestId('tab-search').click();
+  await page.getByTestId('preset-quick').click();
+  // No score column: the preset switches the objective to F1, and MSE would be refused next to the field.
+  await expect(page.getByTestId('metric')).toHaveValue('f1');
+  await page.getByTestId('metric').selectOption('mse');
+  await expect(page.getByTestId('error-metric')).toContainText('labels only');
+  await page.getByTestId('metric').selectOption('f1');
+  await page.getByTestId('max-evals').fill('2');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 240_000 });
+  await page.getByTestId('tab-results').click();
+  const header = await page.getByTestId('results-metrics').locator('thead th').allTextContents();
+  expect(header).toEqual(expect.arrayContaining(['accuracy', 'f1', 'precision', 'recall']));
+  expect(header).not.toContain('mse');
+  const f1 = Number(await page.getByTestId('results-best-metric').textContent());
+  expect(f1).toBeGreaterThanOrEqual(0);
+  expect(f1).toBeLessThanOrEqual(1);
 });

@@ -15,7 +15,7 @@ import { runLab, type RunEvent } from '../src/core/run/labRun';
 import type { RunSettings } from '../src/core/run/settings';
 import { predict } from '../src/core/train/trainer';
 import type { AdapterSnapshot } from '../src/core/model/adapter';
-import { exportPeftAdapter } from '../src/core/share/peft';
+import { exportPeftAdapter, importPeftAdapter } from '../src/core/share/peft';
 import { runToShareDoc } from '../src/core/run/results';
 import type { ShareDoc } from '../src/core/share/schema';
 
@@ -25,6 +25,8 @@ let sessionKey = '';
 let controller: AbortController | undefined;
 let abortReason: 'pause' | 'cancel' | undefined;
 let active: Promise<void> | undefined;
+/** PEFT adapters imported for the playground (kept in this worker only). */
+const imported = new Map<string, AdapterSnapshot>();
 
 /** What is stored of a model source with a run: a picked folder cannot be stored, only its name. */
 function storableSource(source: ModelSource): unknown {
@@ -113,12 +115,22 @@ const api = {
   /** Predictions of a stored trial's adapter (the playground). */
   async predict(trialId: string, texts: string[], maxLength = 128): Promise<{ score?: number; probs?: number[]; classNames: string[] }[]> {
     if (!session) throw new Error('Load a model first.');
-    const rec = await labDb().adapters.get(trialId);
-    if (!rec) throw new Error('This trial has no stored adapter (it failed, or its adapter was too large to keep).');
-    const snap = rec.snapshot as AdapterSnapshot;
+    const snap = imported.get(trialId) ?? ((await labDb().adapters.get(trialId))?.snapshot as AdapterSnapshot | undefined);
+    if (!snap) throw new Error('This trial has no stored adapter (it failed, or its adapter was too large to keep).');
     if (snap.baseModel !== session.info.id) throw new Error(`This adapter was trained on ${snap.baseModel}; load that model first (loaded: ${session.info.id}).`);
     const out = await predict(session.model, snap, texts.map((t) => session!.tokenizer.encode(t, maxLength)));
     return out.map((o) => ({ ...o, classNames: snap.classNames }));
+  },
+
+  /** Check a PEFT adapter (zip bytes) against the loaded model and keep it for the playground. */
+  async importAdapter(bytes: Uint8Array, name: string): Promise<{ id: string; ranks: number[]; targets: string[]; warnings: string[] }> {
+    if (!session) throw new Error('Load the adapter\'s base model first (Model page).');
+    const s = session.info.summary;
+    const res = importPeftAdapter(bytes, { baseModel: session.info.id, numLayers: s.layers, hidden: s.hidden, intermediate: s.intermediate });
+    if (!res.ok) throw new Error(res.error);
+    const id = `imported:${name}`;
+    imported.set(id, res.snapshot);
+    return { id, ranks: res.snapshot.ranks, targets: res.snapshot.targets, warnings: res.warnings };
   },
 
   /** A PEFT zip of a stored trial's adapter. */
