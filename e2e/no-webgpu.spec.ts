@@ -13,3 +13,18 @@ test('without WebGPU the page explains the fallback instead of failing', async (
   await expect(msg).toContainText('falls back to');
   expect(errors).toEqual([]);
 });
+
+test('without WebGPU the user can pick the WebAssembly backend and training still works', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-message')).toContainText('WebGPU is not available');
+  await page.getByTestId('tab-model').click();
+  await page.getByTestId('backend-choice').selectOption('wasm');
+  await page.getByTestId('backend-switch').click();
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
+  await page.getByTestId('smoke-run').click();
+  const result = page.getByTestId('smoke-result');
+  await expect(result).toBeVisible({ timeout: 120_000 });
+  expect(await result.getAttribute('data-backend')).toBe('wasm');
+  expect(Number(await result.getAttribute('data-last'))).toBeLessThan(Number(await result.getAttribute('data-first')));
+});

@@ -44,6 +44,16 @@ const api = {
     return backendInfo;
   },
 
+  /** Switch to another backend (the user's choice); the loaded model is dropped and must be loaded again. */
+  async switchBackend(name: BackendName | 'auto'): Promise<BackendInfo> {
+    if (active) throw new Error('Pause or cancel the running search before switching backends.');
+    session?.dispose();
+    session = undefined;
+    sessionKey = '';
+    backendInfo = await initBackend(name, browserProbe);
+    return backendInfo;
+  },
+
   /** Load (or reuse) a model. Hub downloads go to Cache Storage so the next load is offline. */
   async loadModel(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     await api.init();

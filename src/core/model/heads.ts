@@ -6,6 +6,7 @@
  * Weights are kept in torch layout [out, in].
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulAdd } from './ops';
 import type { Rng } from '../util/rng';
 import type { NamedTensor } from './safetensors';
 import type { DropoutSource } from './dropout';
@@ -45,16 +46,16 @@ export class Heads {
   /** Regression score only (used by the adaptive loss to get per-task feature gradients). */
   regression(h: tf.Tensor2D): tf.Tensor1D {
     const d = this.lin('regression.dense'), o = this.lin('regression.out');
-    const z = tf.sigmoid(tf.fused.matMul({ a: h, b: d.W, transposeB: true, bias: d.b }));
-    return tf.reshape(tf.fused.matMul({ a: z, b: o.W, transposeB: true, bias: o.b }), [-1]) as tf.Tensor1D;
+    const z = tf.sigmoid(matMulAdd(h, d.W, d.b));
+    return tf.reshape(matMulAdd(z, o.W, o.b), [-1]) as tf.Tensor1D;
   }
 
   classification(h: tf.Tensor2D, training: boolean, dropout?: DropoutSource): tf.Tensor2D {
     const d = this.lin('classification.dense'), o = this.lin('classification.out');
     const p = this.settings.dropout;
     const drop = (x: tf.Tensor2D) => (training && dropout ? dropout.apply(x, p) : x);
-    const z = tf.tanh(tf.fused.matMul({ a: drop(h), b: d.W, transposeB: true, bias: d.b }));
-    return tf.fused.matMul({ a: drop(z as tf.Tensor2D), b: o.W, transposeB: true, bias: o.b }) as tf.Tensor2D;
+    const z = tf.tanh(matMulAdd(drop(h), d.W, d.b));
+    return matMulAdd(drop(z as tf.Tensor2D), o.W, o.b);
   }
 
   forward(h: tf.Tensor2D, training: boolean, dropout?: DropoutSource): HeadOutputs {

@@ -4,6 +4,7 @@
  * s_i = alpha_i / r_i (rsLoRA: alpha_i / √r_i). r_i = 0: no adapter in that layer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulAdd } from './ops';
 import type { Rng } from '../util/rng';
 import { TARGET_MODULES, type TargetModule } from './adapter';
 import type { NamedTensor } from './safetensors';
@@ -82,7 +83,7 @@ export class LoraAdapter implements AdapterProvider {
         const xd = this.training && drop ? drop.apply(x, p) : x;
         const u = tf.mul(tf.matMul(xd, e.A, false, true), e.scaleT);
         // base + u Bᵀ in one fused kernel.
-        return tf.fused.matMul({ a: u as tf.Tensor2D, b: e.B, transposeB: true, bias: base }) as tf.Tensor2D;
+        return matMulAdd(u as tf.Tensor2D, e.B, base);
       },
     };
   }

@@ -21,9 +21,19 @@ export function customOp(f: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => Cust
 }
 
 /** y = x Wᵀ + b for a frozen W [out, in]; backward computes only dx = dy W. */
+/**
+ * a · bᵀ + bias, in one fused kernel except on wasm: tfjs-backend-wasm 4.22's fused matMul rejects a bias of
+ * rank > 1 and, with transposeB and a rank-1 bias, returns wrong values (rel. error ≈ 0.1, found by the
+ * browser reference check), so there it is a plain matMul and an add.
+ */
+export function matMulAdd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a, b, transposeB: true, bias }) as tf.Tensor2D;
+  return tf.add(tf.matMul(a, b, false, true), bias);
+}
+
 export function makeFrozenLinear(W: tf.Tensor2D, b: tf.Tensor1D): (x: tf.Tensor2D) => tf.Tensor2D {
   const f = customOp(([x]) => ({
-    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: W, transposeB: true, bias: b }),
+    value: matMulAdd(x as tf.Tensor2D, W, b),
     gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, W),
   }));
   return f as unknown as (x: tf.Tensor2D) => tf.Tensor2D;

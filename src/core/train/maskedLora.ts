@@ -7,6 +7,7 @@
  * It extends LoraAdapter so the shared training step (lossAndGrads, trainables, AdamW) drives it unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulAdd } from '../model/ops';
 import { LoraAdapter, loraKey } from '../model/lora';
 import type { LinearAdapter } from '../model/roberta';
 import type { TargetModule } from '../model/adapter';
@@ -48,7 +49,7 @@ export class MaskedLoraAdapter extends LoraAdapter {
       apply: (x, base, drop) => {
         const xd = this.isTraining && drop ? drop.apply(x, p) : x;
         const u = tf.mul(tf.matMul(xd, e.A, false, true), sm);
-        return tf.fused.matMul({ a: u as tf.Tensor2D, b: e.B, transposeB: true, bias: base }) as tf.Tensor2D;
+        return matMulAdd(u as tf.Tensor2D, e.B, base);
       },
     };
   }

@@ -23,6 +23,7 @@
  * Every hook disposes what it creates: tf.memory().numTensors is the same before and after.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulAdd } from '../model/ops';
 import { Rng } from '../util/rng';
 import { DropoutPool } from '../model/dropout';
 import type { RobertaModel, AdapterProvider, LinearAdapter } from '../model/roberta';
@@ -109,7 +110,7 @@ class NoiseAdapter implements AdapterProvider {
     if (layer !== this.layer) return undefined;
     const n = this.noise.get(target);
     if (!n) return undefined;
-    return { apply: (x, base) => tf.fused.matMul({ a: x, b: n, transposeB: true, bias: base }) as tf.Tensor2D };
+    return { apply: (x, base) => matMulAdd(x, n, base) };
   }
 
   layerVariables(): tf.Variable[] {
