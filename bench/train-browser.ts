@@ -1,6 +1,6 @@
 /**
  * Browser half of `npm run bench:train`: the same LoRA training step (src/core/train/bench.ts) in headless
- * Debian Chromium on webgpu (SwiftShader here), webgl and cpu, one JSON line per case and backend.
+ * Debian Chromium on webgpu (SwiftShader here), webgl, wasm and cpu, one JSON line per case and backend.
  * Serves the built app (vite build + preview) on a free port; prints figures, asserts nothing.
  * Flags: --cases tiny,roberta-base-shape  --backends webgpu,webgl,cpu  --steps N
  */
@@ -12,7 +12,7 @@ const arg = (name: string, def: string) => {
   return i >= 0 ? process.argv[i + 1] : def;
 };
 const cases = arg('--cases', 'tiny,roberta-base-shape').split(',');
-const backends = arg('--backends', 'webgpu,webgl,cpu').split(',');
+const backends = arg('--backends', 'webgpu,webgl,wasm,cpu').split(',');
 const steps = Number(arg('--steps', '2'));
 const port = Number(arg('--port', '4190'));
 
