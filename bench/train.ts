@@ -1,7 +1,7 @@
 /**
  * npm run bench:train — one JSON line per case: the tfjs engine on the Node backends available here
  * (cpu; wasm with --wasm), then the same LoRA step in the PyTorch reference (torch-cpu).
- * Flags: --cases tiny,roberta-base-shape  --steps N  --verbose (kernel names)  --no-torch
+ * Flags: --cases tiny,roberta-base-shape  --backends cpu,wasm  --steps N  --verbose (kernel names)  --no-torch
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -16,11 +16,9 @@ const steps = Number(arg('--steps') ?? 2);
 const verbose = process.argv.includes('--verbose');
 
 async function main() {
-  const backends = ['cpu'];
-  if (process.argv.includes('--wasm')) {
-    await import('@tensorflow/tfjs-backend-wasm');
-    backends.push('wasm');
-  }
+  // --backends cpu,wasm (default cpu; --wasm adds wasm).
+  const backends = (arg('--backends') ?? (process.argv.includes('--wasm') ? 'cpu,wasm' : 'cpu')).split(',');
+  if (backends.includes('wasm')) await import('@tensorflow/tfjs-backend-wasm');
   for (const backend of backends) {
     await tf.setBackend(backend);
     await tf.ready();
