@@ -23,17 +23,22 @@ async function watchLongTasks(page: Page) {
 }
 const longTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
 
-async function prepare(page: Page) {
+/** Upload a file, use it, wait for the embedded model, and apply the Quick look preset. */
+async function uploadAndPreset(page: Page, file: string, check: () => Promise<void>) {
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
-  await page.getByTestId('data-file-input').setInputFiles(sample);
-  await expect(page.getByTestId('row-count')).toHaveText('40');
+  await page.getByTestId('data-file-input').setInputFiles(file);
+  await check();
   await page.getByTestId('use-dataset').click();
   await expect(page.getByTestId('dataset-ready')).toBeVisible();
   await page.getByTestId('tab-model').click();
   await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
   await page.getByTestId('tab-search').click();
   await page.getByTestId('preset-quick').click();
+}
+
+async function prepare(page: Page) {
+  await uploadAndPreset(page, sample, () => expect(page.getByTestId('row-count')).toHaveText('40'));
   // 2 groups × ranks {4, 8}, 1 epoch, coarse greedy (DARSE Alg. 1).
   await expect(page.getByTestId('strategy')).toHaveValue('coarse');
   await expect(page.getByTestId('ranks')).toHaveValue('4, 8');
@@ -143,15 +148,8 @@ test('reload mid-run, then resume: same trials as the uninterrupted run, none du
 });
 
 test('label-only CSV: a classification-only search reports accuracy and F1', async ({ page }) => {
-  await page.goto('/');
-  await page.getByTestId('data-file-input').setInputFiles(new URL('../tests/fixtures/data/label-only.csv', import.meta.url).pathname);
-  await expect(page.getByTestId('task-kind')).toHaveText('label');
-  await page.getByTestId('use-dataset').click();
-  await expect(page.getByTestId('dataset-ready')).toBeVisible();
-  await page.getByTestId('tab-model').click();
-  await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
-  await page.getByTestId('tab-search').click();
-  await page.getByTestId('preset-quick').click();
+  const file = new URL('../tests/fixtures/data/label-only.csv', import.meta.url).pathname;
+  await uploadAndPreset(page, file, () => expect(page.getByTestId('task-kind')).toHaveText('label'));
   // No score column: the preset switches the objective to F1, and MSE would be refused next to the field.
   await expect(page.getByTestId('metric')).toHaveValue('f1');
   await page.getByTestId('metric').selectOption('mse');
