@@ -8,7 +8,7 @@ import { browserProbe } from './backends';
 import { initBackend, type BackendInfo, type BackendName } from '../src/core/train/backend';
 import { openModel, type ModelInfo, type ModelSession } from '../src/core/run/modelSession';
 import { CacheStorageModelCache } from '../src/core/model/cacheStorage';
-import type { LoadProgress, ModelSource } from '../src/core/model/load';
+import { cacheStatus, type LoadProgress, type ModelSource } from '../src/core/model/load';
 import { runSmoke, type SmokeResult, type SmokeStep } from '../src/core/train/smoke';
 import { labDb } from '../src/core/store/db';
 import { runLab, type RunEvent } from '../src/core/run/labRun';
@@ -65,6 +65,12 @@ const api = {
     session = await openModel(source, { onProgress, cache, gpuLimits: gpuLimits() });
     sessionKey = key;
     return session.info;
+  },
+
+  /** Which files of a hub model are already in this browser's cache (before downloading anything). */
+  async cacheStatus(source: ModelSource): Promise<{ file: string; cached: boolean }[]> {
+    if (source.kind !== 'hub' || !CacheStorageModelCache.isAvailable()) return [];
+    return cacheStatus(source, new CacheStorageModelCache());
   },
 
   /** A few optimisation steps on a handful of rows: proves this backend trains (loss falls, no leaks). */
