@@ -147,7 +147,7 @@ test('reload mid-run, then resume: same trials as the uninterrupted run, none du
   await expect(page.getByTestId('best-config')).toHaveText(reference!.best);
 });
 
-test('label-only CSV: a classification-only search reports accuracy and F1', async ({ page }) => {
+test('label-only CSV: a classification-only search, paused and resumed, reports accuracy and F1', async ({ page }) => {
   const file = new URL('../tests/fixtures/data/label-only.csv', import.meta.url).pathname;
   await uploadAndPreset(page, file, () => expect(page.getByTestId('task-kind')).toHaveText('label'));
   // No score column: the preset switches the objective to F1, and MSE would be refused next to the field.
@@ -157,7 +157,14 @@ test('label-only CSV: a classification-only search reports accuracy and F1', asy
   await page.getByTestId('metric').selectOption('f1');
   await page.getByTestId('max-evals').fill('2');
   await page.getByTestId('start-run').click();
+  // Pause as soon as the first trial is training, then resume from its checkpoint.
+  await expect(page.getByTestId('current-trial')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('run-pause').click();
+  await expect(page.getByTestId('run-status')).toHaveText('paused');
+  await page.getByTestId('run-resume').click();
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 240_000 });
+  const names = await trialNames(page);
+  expect(new Set(names).size).toBe(names.length);
   await page.getByTestId('tab-results').click();
   const header = await page.getByTestId('results-metrics').locator('thead th').allTextContents();
   expect(header).toEqual(expect.arrayContaining(['accuracy', 'f1', 'precision', 'recall']));
