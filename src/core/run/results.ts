@@ -2,8 +2,8 @@
  * A run as a results document (the share schema): the one shape the results page renders, whether the
  * run is local (IndexedDB) or arrived as a share link. Never carries dataset text.
  */
-import type { LabDB, RunRecord, TrialRecord, DatasetRecord } from '../store/db';
-import type { RunSettings } from './settings';
+import type { LabDB, RunRecord, TrialRecord } from '../store/db';
+import { targetShape, type RunSettings } from './settings';
 import { contiguousGroups } from '../search/space';
 import { metricDirection } from '../search/objective';
 import { pickBest, shareDocSchema, datasetSchema, formatIssues, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial } from '../share/schema';
@@ -36,7 +36,8 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
   const trials = (await db.trials.where('runId').equals(runId).sortBy('index')).map((t) => trialToShare(t, s.epochs, s.metric));
   const direction = metricDirection(s.metric);
   const best = pickBest(trials, { metric: s.metric, direction });
-  const perRank = s.targets.reduce((a, t) => a + (t === 'intermediate.dense' || t === 'output.dense' ? model.hidden + model.intermediate : 2 * model.hidden), 0);
+  const shape = { numLayers: model.layers, hiddenSize: model.hidden, intermediateSize: model.intermediate, maxPositions: 0 };
+  const perRank = s.targets.reduce((a, t) => a + targetShape(t, shape).out + targetShape(t, shape).in, 0);
   const doc: ShareDoc = {
     schemaVersion: SHARE_SCHEMA_VERSION,
     title: run.name.slice(0, 120),
