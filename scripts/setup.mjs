@@ -2,12 +2,13 @@
 /**
  * One-step set-up behind `npm start` and `npm test`, using only Node built-ins so it runs before
  * node_modules exists. Idempotent: each step checks first and does nothing when already done.
- *   node scripts/setup.mjs start   → npm dependencies, embedded tiny model
+ *   node scripts/setup.mjs start   → npm dependencies, a check of the embedded model's committed weights
  *   node scripts/setup.mjs test    → the same, plus Debian Chromium and the PyTorch/scikit-learn reference
  */
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,10 +25,18 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
   run('npm ci --no-audit --no-fund');
 }
 
-// 2. The embedded model's weights are generated, not committed (29 MB); same bytes every time.
-if (!existsSync(join(root, 'public/models/tiny-roberta/model.safetensors'))) {
-  log('building the embedded tiny RoBERTa…');
-  run('npx tsx scripts/build-tiny-model.ts');
+// 2. The embedded model's weights are committed (MLM-pretrained by scripts/pretrain-tiny.py); check that they
+//    are the recorded bytes, so a clone without them (or a half-written file) is caught here, not in the app.
+{
+  const dir = join(root, 'public/models/tiny-roberta');
+  const weights = join(dir, 'model.safetensors');
+  if (!existsSync(weights)) {
+    console.error('[setup] public/models/tiny-roberta/model.safetensors is missing: restore it with `git checkout -- public/models/tiny-roberta`, or rebuild it with `/usr/bin/python3 scripts/pretrain-tiny.py`.');
+    process.exit(1);
+  }
+  const want = JSON.parse(readFileSync(join(dir, 'pretraining.json'), 'utf8')).sha256;
+  const have = createHash('sha256').update(readFileSync(weights)).digest('hex');
+  if (want !== have) log(`note: the embedded model's weights (sha256 ${have.slice(0, 12)}…) are not the committed ones (${want.slice(0, 12)}…).`);
 }
 
 if (mode === 'test') {
