@@ -82,6 +82,13 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await expect(page.getByTestId('results-best')).toHaveText(best);
   const metric = (await page.getByTestId('results-best-metric').textContent())!;
   await expect(page.getByTestId('results-trials').locator('tbody tr')).toHaveCount(names.length);
+  // The page says whether the best trial beats the trivial baseline, and how it compares with uniform.
+  const trivialVerdict = page.getByTestId('results-trivial-verdict');
+  await expect(trivialVerdict).toContainText(/The best trial (beats the mean predictor: MSE|does not beat predicting the mean \(MSE)/);
+  const trivialText = (await trivialVerdict.textContent())!.trim();
+  await expect(page.getByTestId('results-trivial')).toContainText('trivial baseline: always the training mean');
+  const uniformText = (await page.getByTestId('results-uniform-verdict').textContent())!.trim();
+  expect(uniformText).toMatch(/beats uniform|is better than the best non-uniform|are tied|within noise of each other|No uniform configuration|Only uniform/);
   await page.screenshot({ path: 'docs/screenshots/results.png', fullPage: true });
   reference = { names, best, metric };
 
@@ -95,6 +102,9 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await expect(p2.getByTestId('shared-banner')).toBeVisible();
   await expect(p2.getByTestId('results-best')).toHaveText(best);
   await expect(p2.getByTestId('results-best-metric')).toHaveText(metric);
+  // The trivial baseline travels in the link: the shared view tells the same truth.
+  await expect(p2.getByTestId('results-trivial-verdict')).toHaveText(trivialText);
+  await expect(p2.getByTestId('results-uniform-verdict')).toHaveText(uniformText);
   await expect(p2.getByTestId('results-trials').locator('tbody tr')).toHaveCount(names.length);
   // Nothing of the run exists in the fresh context: the page rendered the link alone.
   await p2.getByTestId('tab-history').click();
@@ -167,8 +177,10 @@ test('label-only CSV: a classification-only search, paused and resumed, reports 
   expect(new Set(names).size).toBe(names.length);
   await page.getByTestId('tab-results').click();
   const header = await page.getByTestId('results-metrics').locator('thead th').allTextContents();
-  expect(header).toEqual(expect.arrayContaining(['accuracy', 'f1', 'precision', 'recall']));
+  expect(header).toEqual(expect.arrayContaining(['accuracy', 'f1 (weighted)', 'f1 (macro)', 'precision', 'recall']));
   expect(header).not.toContain('mse');
+  await expect(page.getByTestId('results-trivial-verdict')).toContainText(/The best trial (beats|does not beat always predicting) the majority class “(negative|neutral|positive)”/);
+  await expect(page.getByTestId('results-trivial')).toContainText('the majority class');
   const f1 = Number(await page.getByTestId('results-best-metric').textContent());
   expect(f1).toBeGreaterThanOrEqual(0);
   expect(f1).toBeLessThanOrEqual(1);

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import sklearn
-from sklearn.metrics import (accuracy_score, mean_absolute_error, mean_squared_error,
+from sklearn.metrics import (accuracy_score, f1_score, mean_absolute_error, mean_squared_error,
                              precision_recall_fscore_support, r2_score)
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'metrics')
@@ -22,7 +22,9 @@ def scores_case(rng, n):
 
 def classes_expected(t, p):
     pr, rc, f1, _ = precision_recall_fscore_support(t, p, average='weighted', zero_division=0)
-    return {'accuracy': accuracy_score(t, p), 'precision': pr, 'recall': rc, 'f1': f1}
+    # Macro F1: the unweighted mean over the labels in y_true ∪ y_pred (sklearn's default labels).
+    f1_macro = f1_score(t, p, average='macro', zero_division=0)
+    return {'accuracy': accuracy_score(t, p), 'precision': pr, 'recall': rc, 'f1': f1, 'f1_macro': f1_macro}
 
 
 def scores_expected(t, p):
@@ -49,6 +51,10 @@ def main():
     # Only one class ever predicted (a collapsed classifier): precision of the others is 0, not NaN.
     ct = np.random.default_rng(8).integers(0, 3, 40)
     cases.append({'name': 'collapsed-classifier', 'classes': {'true': ct, 'pred': np.ones(40, dtype=int), 'numClasses': 3}})
+    # numClasses 4 but class 3 appears in neither y_true nor y_pred: it is no label for sklearn (not averaged).
+    rng = np.random.default_rng(9)
+    ct = rng.integers(0, 2, 30)
+    cases.append({'name': 'class-in-neither', 'classes': {'true': ct, 'pred': np.where(rng.random(30) < 0.7, ct, 2), 'numClasses': 4}})
     # Constant target: sklearn's force_finite gives r2 = 0 (imperfect) / 1 (perfect).
     cases.append({'name': 'constant-target', 'scores': {'true': np.full(10, 0.25), 'pred': np.linspace(0, 0.5, 10)}})
     cases.append({'name': 'perfect', 'scores': {'true': np.linspace(-1, 1, 11), 'pred': np.linspace(-1, 1, 11)},

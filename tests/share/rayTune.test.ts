@@ -70,17 +70,17 @@ describe('Ray Tune export', () => {
     }
   });
 
-  it('computes the lab metrics like scikit-learn (weighted P/R/F1, R²) and names a missing CSV column', () => {
+  it('computes the lab metrics like scikit-learn (weighted P/R/F1, macro F1, R²) and names a missing CSV column', () => {
     const p = writeScript(generateRayTuneScript(doc));
     const code = [
       'import importlib.util, json, sys',
       `spec = importlib.util.spec_from_file_location("rl", ${JSON.stringify(p)}); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)`,
-      'from sklearn.metrics import mean_squared_error, mean_absolute_error, r2_score, precision_recall_fscore_support, accuracy_score',
+      'from sklearn.metrics import mean_squared_error, mean_absolute_error, r2_score, precision_recall_fscore_support, accuracy_score, f1_score',
       'import numpy as np; rng = np.random.default_rng(0)',
-      'y = rng.uniform(-1, 1, 200); s = y + rng.normal(0, 0.3, 200); c = rng.integers(0, 5, 200); p = np.where(rng.random(200) < 0.6, c, rng.integers(0, 3, 200))',
+      'y = rng.uniform(-1, 1, 200); s = y + rng.normal(0, 0.3, 200); c = rng.integers(0, 5, 200); p = np.where(rng.random(200) < 0.6, c, rng.integers(0, 6, 200))  # class 5: predicted, never true',
       'got = m.metrics_for(s.tolist(), y.tolist(), p.tolist(), c.tolist())',
       'pr, rc, f1, _ = precision_recall_fscore_support(c, p, average="weighted", zero_division=0)',
-      'ref = dict(mse=mean_squared_error(y, s), mae=mean_absolute_error(y, s), rmse=mean_squared_error(y, s) ** 0.5, r2=r2_score(y, s), accuracy=accuracy_score(c, p), precision=pr, recall=rc, f1=f1)',
+      'ref = dict(mse=mean_squared_error(y, s), mae=mean_absolute_error(y, s), rmse=mean_squared_error(y, s) ** 0.5, r2=r2_score(y, s), accuracy=accuracy_score(c, p), precision=pr, recall=rc, f1=f1, f1_macro=f1_score(c, p, average="macro", zero_division=0))',
       'print(json.dumps(max(abs(got[k] - ref[k]) for k in ref)))',
     ].join('\n');
     const diff = JSON.parse(execFileSync(PY, ['-c', code], { encoding: 'utf8' }));

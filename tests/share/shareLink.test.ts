@@ -6,6 +6,7 @@ import { decodeShareLink, encodeShareLink, MAX_INFLATED_BYTES, MAX_LINK_CHARS, r
 import { toBase64Url, fromBase64Url } from '../../src/core/share/base64url';
 import { toPlainText, type ShareDoc } from '../../src/core/share/schema';
 import { sampleDoc } from './sampleDoc';
+import { compareWithTrivial, compareWithUniform } from '../../src/core/run/verdict';
 
 const link = (obj: unknown) => '#s=' + toBase64Url(deflateSync(new TextEncoder().encode(typeof obj === 'string' ? obj : JSON.stringify(obj))));
 const wireOf = (l: string) => {
@@ -96,7 +97,34 @@ describe('share link round trip', () => {
       expect(r.doc.best!.config).toBe(fx.bestConfig);
       expect(r.doc.best!.metrics.mse).toBe(fx.bestMse);
       expect(r.doc.trials.length).toBe(fx.trials);
+      // Made before the trivial baseline existed: it opens, and the page says the comparison is unknown.
+      expect(r.doc.baseline).toBeUndefined();
+      expect(compareWithTrivial(r.doc)!.kind).toBe('unknown');
     }
+  });
+
+  it('carries the trivial baseline (rounded like the metrics), so the shared view says the same sentences', () => {
+    const doc: ShareDoc = {
+      ...sampleDoc({ trials: 12 }),
+      baseline: { metrics: { mse: 0.0612345678, r2: -0.00123456789, accuracy: 0.41, f1: 0.2384, f1_macro: 0.1169 }, mean: 0.0712345678, majority: { index: 3, name: 'positive' }, trainRows: 1564, valRows: 174 },
+    };
+    const r = decodeShareLink(encodeShareLink(doc));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.doc.baseline).toEqual({ ...doc.baseline, metrics: { ...doc.baseline!.metrics, mse: 0.0612346, r2: -0.00123457 }, mean: 0.0712346 });
+    // The link rounds to 6 significant digits: the numbers move in the 7th digit, the sentences do not.
+    expect(compareWithTrivial(r.doc)!.text).toBe(compareWithTrivial(doc)!.text);
+    expect(compareWithUniform(r.doc).text).toBe(compareWithUniform(doc).text);
+    expect(compareWithTrivial(r.doc)!.text).toMatch(/^The best trial beats the mean predictor: MSE 0\.0\d+ vs 0\.0612\.$/);
+  });
+
+  it('refuses a baseline that is not plain data of the expected shape', () => {
+    const wire = wireOf(encodeShareLink(sampleDoc({ trials: 4 })));
+    const bad = (baseline: unknown) => decodeShareLink(link({ ...wire, baseline }));
+    expect(bad({ metrics: { mse: 0.1 }, trainRows: 1, valRows: 1 }).ok).toBe(true);
+    expect(bad({ metrics: { mse: 0.1 }, trainRows: 1, valRows: 1, extra: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/baseline/) });
+    expect(bad({ metrics: { mse: 0.1 }, trainRows: 1, valRows: 1, majority: { index: 0, name: 'a\u202eb' } })).toMatchObject({ ok: false, error: expect.stringMatching(/baseline\.majority\.name/) });
+    expect(bad({ metrics: { mse: 'x' }, trainRows: 1, valRows: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/baseline\.metrics\.mse/) });
   });
 });
 

@@ -6,6 +6,7 @@ import { LabDB } from '../store/db';
 import { openModel, type ModelSession } from './modelSession';
 import { runLab, type RunEvent } from './labRun';
 import { runToShareDoc, uniformBaseline } from './results';
+import { compareWithTrivial } from './verdict';
 import { PRESETS, type RunSettings } from './settings';
 import { loadDataset } from '../data/dataset';
 import { datasetFingerprint } from '../data/stats';
@@ -91,6 +92,19 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     expect(doc.dataset.rows).toBe(40);
     expect(doc.dataset.score!.min).toBeGreaterThanOrEqual(-1);
     expect(uniformBaseline(doc)?.ranks.every((r, _, a) => r === a[0])).toBe(true);
+    // The trivial baseline was stored with the run (mean of the training scores, majority derived class)
+    // and travels in the document; the page can say whether the best trial beats it.
+    const stored = (await dbB.runs.get('B'))!.baseline!;
+    expect(stored.trainRows + stored.valRows).toBe(40);
+    expect(stored.mean).toBeGreaterThanOrEqual(-1);
+    expect(stored.majority).toBeDefined();
+    expect(stored.metrics.r2).toBeLessThanOrEqual(0);
+    expect(doc.baseline).toEqual(stored);
+    expect(['beats', 'not-better']).toContain(compareWithTrivial(doc)!.kind);
+    // A run stored before baselines were recorded: the document computes the same one from the dataset.
+    await dbB.runs.update('B', { baseline: undefined });
+    expect((await dbB.runs.get('B'))!.baseline).toBeUndefined();
+    expect((await runToShareDoc(dbB, 'B')).baseline).toEqual(stored);
     console.log('lab run trials:', trialsA.map((t) => `${t.name} mse=${t.metrics.mse.toFixed(4)}`).join(', '), '| best', doc.best?.config);
   });
 
@@ -109,7 +123,12 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     for (const t of trials) {
       expect(t.metrics.accuracy).toBeGreaterThanOrEqual(0);
       expect(t.metrics.f1).toBeGreaterThanOrEqual(0);
+      expect(t.metrics.f1_macro).toBeGreaterThanOrEqual(0);
       expect(t.metrics.mse).toBeUndefined();
     }
+    const baseline = (await db.runs.get('C'))!.baseline!;
+    expect(labels).toContain(baseline.majority!.name);
+    expect(baseline.mean).toBeUndefined();
+    expect(baseline.metrics.f1_macro).toBeLessThanOrEqual(baseline.metrics.f1);
   });
 });

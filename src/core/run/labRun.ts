@@ -9,21 +9,15 @@ import type { LabDB, RunRecord, TrialRecord, DatasetRecord, EpochRecord } from '
 import { explainStorageError } from '../store/db';
 import type { ModelSession } from './modelSession';
 import type { RunSettings } from './settings';
-import type { DataRow, TaskKind } from '../data/types';
-import { splitRows } from '../data/split';
+import type { DataRow } from '../data/types';
+import { runBaseline, splitTargets, type StoredMapping, type Target } from './baseline';
 import { runSearch, costOf, expandGroups, type SearchEvent, type EvalRecord, type RankConfig } from '../search';
 import type { Fidelity } from '../search/objective';
 import { TrainingObjective, spaceForModel } from '../train/trainingObjective';
 import { createTrainingHooks } from '../train/searchHooks';
 import type { Row, TrialCheckpoint, TrialData, TrialSettings, TrialResult } from '../train/trainer';
-import { DERIVED_CLASS_NAMES } from '../data/labels';
 
-/** How the dataset record's `mapping` field is laid out (written by the data worker). */
-export interface StoredMapping {
-  task: TaskKind;
-  labels?: string[];
-  scoreRange?: [number, number] | null;
-}
+export type { StoredMapping } from './baseline';
 
 export type RunEvent =
   | { type: 'status'; status: RunRecord['status']; message?: string }
@@ -54,24 +48,13 @@ export function trialId(runId: string, key: string, epochs: number): string {
 
 /** Tokenize and split the stored rows exactly as every trial of the run sees them. */
 export function prepareTrialData(rows: DataRow[], mapping: StoredMapping, s: RunSettings, session: ModelSession): TrialData {
-  const hasScore = mapping.task !== 'label';
-  const labels = mapping.labels ?? [];
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const useLabels = mapping.task !== 'score' && labels.length > 1;
-  const numClasses = useLabels ? labels.length : hasScore && s.multitask ? 5 : 0;
-  const toRow = (r: DataRow): Row => {
-    const row: Row = { ids: session.tokenizer.encode(r.text, s.maxLength) };
-    if (hasScore && r.score !== undefined) row.score = r.score;
-    if (useLabels && r.label !== undefined) row.label = labelIndex.get(r.label);
-    return row;
-  };
-  const useSplitColumn = rows.some((r) => r.split);
-  const split = splitRows(rows, { seed: s.seed, valFraction: s.valFraction, useSplitColumn });
+  const t = splitTargets(rows, mapping, s);
+  const toRow = (i: number, target: Target): Row => ({ ids: session.tokenizer.encode(rows[i].text, s.maxLength), ...target });
   return {
-    train: split.train.map((i) => toRow(rows[i])),
-    val: split.val.map((i) => toRow(rows[i])),
-    numClasses,
-    classNames: useLabels ? labels : numClasses === 5 ? [...DERIVED_CLASS_NAMES] : undefined,
+    train: t.trainIndex.map((i, k) => toRow(i, t.train[k])),
+    val: t.valIndex.map((i, k) => toRow(i, t.val[k])),
+    numClasses: t.numClasses,
+    classNames: t.classNames,
   };
 }
 
@@ -118,6 +101,10 @@ export async function runLab(env: LabRunEnv): Promise<void> {
   await setStatus('running', { backend: tf.getBackend(), error: undefined });
 
   const data = prepareTrialData(dataset.rows as DataRow[], mapping, s, session);
+  // The constant predictors every trial must beat, on this very split (once per run; cheap, so a resumed
+  // run simply writes the same values again).
+  const baseline = runBaseline(dataset.rows as DataRow[], mapping, s);
+  if (baseline) await db.runs.update(runId, { baseline });
   const base = trialSettings(s, model.layers.length, session.info.id, hasScore);
   const space = spaceForModel(model, s.targets, { groups: s.groups, allowedRanks: s.allowedRanks });
 

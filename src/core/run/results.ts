@@ -6,8 +6,12 @@ import type { LabDB, RunRecord, TrialRecord } from '../store/db';
 import { targetShape, type RunSettings } from './settings';
 import { contiguousGroups } from '../search/space';
 import { metricDirection } from '../search/objective';
-import { pickBest, shareDocSchema, datasetSchema, formatIssues, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial } from '../share/schema';
+import {
+  pickBest, shareDocSchema, datasetSchema, formatIssues, trivialBaselineSchema, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial, type TrivialBaseline,
+} from '../share/schema';
 import { trialFromEvalRecord } from '../share/fromSearch';
+import { runBaseline, type StoredMapping } from './baseline';
+import type { DataRow } from '../data/types';
 
 function trialToShare(t: TrialRecord, maxEpochs: number, metric: string): ShareTrial {
   const status = t.status === 'done' ? 'ok' : t.status === 'running' || t.status === 'queued' ? 'failed' : t.status === 'cancelled' ? 'failed' : t.status;
@@ -62,9 +66,26 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
     trials,
     best: best ? { config: best.config, ranks: [...best.ranks], metrics: best.metrics } : null,
   };
+  const baseline = storedBaseline(run, ds.rows as DataRow[], ds.mapping as StoredMapping, s);
+  if (baseline) doc.baseline = baseline;
   const check = shareDocSchema.safeParse(doc);
   if (!check.success) throw new Error(`Could not summarise this run: ${formatIssues(check.error)}`);
   return check.data;
+}
+
+/** The run's trivial baseline: as stored when it started, or (runs stored before it was recorded) computed
+ *  now from its dataset and settings, on the same seeded split. Undefined when neither works. */
+function storedBaseline(run: RunRecord, rows: DataRow[] | undefined, mapping: StoredMapping | undefined, s: RunSettings): TrivialBaseline | undefined {
+  let b: unknown = run.baseline;
+  if (b === undefined && rows?.length && mapping) {
+    try {
+      b = runBaseline(rows, mapping, { seed: s.seed, valFraction: s.valFraction, multitask: s.multitask });
+    } catch {
+      return undefined; // e.g. a split column without values: no baseline rather than no results
+    }
+  }
+  const parsed = trivialBaselineSchema.safeParse(b);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The uniform configuration (all groups equal) to compare the best with: the best-scoring uniform trial

@@ -33,7 +33,7 @@ export interface Objective {
 export type Direction = 'min' | 'max';
 
 const LOWER_IS_BETTER = ['mse', 'mae', 'rmse', 'loss'];
-const HIGHER_IS_BETTER = ['r2', 'accuracy', 'acc', 'f1', 'precision', 'recall', 'pearson', 'spearman'];
+const HIGHER_IS_BETTER = ['r2', 'accuracy', 'acc', 'f1', 'f1_macro', 'precision', 'recall', 'pearson', 'spearman'];
 
 /**
  * Whether a metric is minimised or maximised, from its name. Prefixes such as `val_` / `eval.` are ignored

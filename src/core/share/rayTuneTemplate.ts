@@ -277,6 +277,13 @@ def metrics_for(scores, ys, preds, cls):
             rec += support * rk
             f1 += support * (2 * pk * rk / (pk + rk) if pk + rk > 0 else 0.0)
         out.update(precision=prec, recall=rec, f1=f1)
+        # Macro F1: unweighted mean over the labels in y_true and y_pred (shows a collapse to one class).
+        per_class = []
+        for k in np.union1d(c, p):
+            tp = float(np.sum((p == k) & (c == k)))
+            denom = 2 * tp + float(np.sum((p == k) & (c != k))) + float(np.sum((p != k) & (c == k)))
+            per_class.append(2 * tp / denom if denom > 0 else 0.0)
+        out["f1_macro"] = float(np.mean(per_class))
     return out
 
 
@@ -435,7 +442,7 @@ def main():
             m = dict(res.metrics or {})
             epochs = int(m.get("epoch", 0) or 0)
             status = "failed" if res.error else ("done" if epochs >= S["epochs"] else "pruned")
-            metric_names = ("mse", "mae", "rmse", "r2", "accuracy", "precision", "recall", "f1")
+            metric_names = ("mse", "mae", "rmse", "r2", "accuracy", "precision", "recall", "f1", "f1_macro")
             line = {"kind": "trial", "config": config_name(gr), "group_ranks": gr, "layer_ranks": layer_ranks(gr),
                     "params": param_count(gr), "metrics": {k: m[k] for k in metric_names if isinstance(m.get(k), (int, float)) and math.isfinite(m[k])},
                     "epochs": epochs, "time_s": float(m.get("time_total_s", 0.0) or 0.0), "status": status,

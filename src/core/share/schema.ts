@@ -161,6 +161,23 @@ export const bestSchema = z
   .strictObject({ config: z.string().max(LIMITS.maxLayers * 6), ranks: z.array(rank).min(1).max(LIMITS.maxLayers), metrics: metricsRecord })
   .refine((b) => b.config === configName(b.ranks), { message: 'config must be the ranks joined by "@"', path: ['config'] });
 
+/**
+ * The trivial baseline of a run, computed once on the run's own train/validation split: the mean of the
+ * training scores and the majority class of the training rows, each scored on the validation rows with the
+ * same metrics as the trials. Optional in the document: links and files made before it existed still open.
+ */
+export const trivialBaselineSchema = z.strictObject({
+  /** Metrics of the constant predictors on the validation rows (mse… of the mean; accuracy… of the majority). */
+  metrics: metricsRecord,
+  /** Mean of the training scores: the constant the score baseline predicts. */
+  mean: finite().optional(),
+  /** The most frequent class among the training rows (ties: the lowest class id). */
+  majority: z.strictObject({ index: nonNegInt(LIMITS.maxClasses), name: plainText(LIMITS.maxClassName) }).optional(),
+  trainRows: nonNegInt(100_000_000),
+  valRows: nonNegInt(100_000_000),
+});
+export type TrivialBaseline = z.infer<typeof trivialBaselineSchema>;
+
 export const shareDocSchema = z
   .strictObject({
     schemaVersion: z.literal(SHARE_SCHEMA_VERSION),
@@ -174,6 +191,7 @@ export const shareDocSchema = z
     settings: settingsSchema,
     trials: z.array(trialSchema).max(LIMITS.maxTrials),
     best: bestSchema.nullable(),
+    baseline: trivialBaselineSchema.optional(),
   })
   .superRefine((d, ctx) => {
     const g = d.settings.groups.reduce((a, b) => a + b, 0);

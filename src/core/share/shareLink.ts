@@ -4,7 +4,8 @@
  * Wire form = the ShareDoc with its bulky part compacted, so a 64-trial run fits in a few KB:
  *   { v: 1, title?, createdAt?, model, dataset, settings,
  *     t: { k: [metric names], r: [[ranks, params, [metric values | null], statusIndex, timeMs, epochs, curve?], …] },
- *     b: index of the best trial in r | { config, ranks, metrics } | null }
+ *     b: index of the best trial in r | { config, ranks, metrics } | null, baseline? }
+ * (`baseline`, the trivial baseline, was added later and is optional: older links without it still open.)
  * Metrics and statistics are rounded to 6 significant digits; times to whole milliseconds.
  *
  * Decoding treats the link as hostile: size checked before inflating, inflation capped (zip bombs),
@@ -46,6 +47,7 @@ interface WireDoc {
   settings: ShareDoc['settings'];
   t: { k: string[]; r: WireTrial[] };
   b: number | NonNullable<ShareDoc['best']> | null;
+  baseline?: ShareDoc['baseline'];
 }
 
 /** Round to `digits` significant digits (keeps links short; 6 digits is far below metric noise). */
@@ -92,6 +94,10 @@ function toWire(doc: ShareDoc, withCurves: boolean): WireDoc {
   const w: WireDoc = { v: SHARE_SCHEMA_VERSION, model: doc.model, dataset, settings: doc.settings, t: { k: keys, r }, b };
   if (doc.title !== undefined) w.title = doc.title;
   if (doc.createdAt !== undefined) w.createdAt = doc.createdAt;
+  if (doc.baseline) {
+    const bl = doc.baseline;
+    w.baseline = { ...bl, metrics: roundMetrics(bl.metrics), ...(bl.mean !== undefined ? { mean: roundSig(bl.mean) } : {}) };
+  }
   return w;
 }
 

@@ -2,7 +2,7 @@
 import type { ShareTrial } from './schema';
 
 /** Metrics in the order practitioners read them; any others follow alphabetically. */
-const METRIC_ORDER = ['mse', 'mae', 'rmse', 'r2', 'accuracy', 'precision', 'recall', 'f1', 'loss'];
+const METRIC_ORDER = ['mse', 'mae', 'rmse', 'r2', 'accuracy', 'precision', 'recall', 'f1', 'f1_macro', 'loss'];
 
 export function metricColumns(trials: readonly ShareTrial[]): string[] {
   const all = new Set(trials.flatMap((t) => Object.keys(t.metrics)));

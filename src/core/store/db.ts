@@ -4,6 +4,7 @@
  * an upgrade, never by editing an existing version.
  */
 import Dexie, { type Table } from 'dexie';
+import type { TrivialBaseline } from '../share/schema';
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'cancelled' | 'failed';
 export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
@@ -25,6 +26,9 @@ export interface RunRecord {
   backend?: string;
   error?: string;
   best?: { name: string; metrics: Record<string, number> };
+  /** The trivial baseline on the run's split (mean / majority class; written when the run starts). Absent on
+   *  runs stored before it was recorded: the results document then computes it from the dataset. */
+  baseline?: TrivialBaseline;
 }
 
 export interface EpochRecord {

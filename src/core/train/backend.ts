@@ -14,7 +14,44 @@ export interface BackendInfo {
   message: string;
   skipped: { backend: BackendName; reason: string }[];
   /** WebGPU adapter facts when available (vendor/architecture and buffer limits). */
-  gpu?: { description: string; maxBufferSize: number; maxStorageBufferBindingSize: number };
+  gpu?: {
+    description: string;
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    /** Set when the adapter is a software renderer on the CPU (e.g. "SwiftShader"); see softwareRenderer. */
+    software?: string;
+  };
+}
+
+/** What a WebGPU adapter says about itself (GPUAdapter.isFallbackAdapter / GPUAdapterInfo fields). */
+export interface AdapterFacts {
+  isFallbackAdapter?: boolean;
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  /** Adapter type where a browser reports one ("discrete GPU", "integrated GPU", "CPU"). */
+  type?: string;
+}
+
+const SOFTWARE_RENDERERS: [RegExp, string][] = [
+  [/swiftshader/i, 'SwiftShader'],
+  [/llvmpipe/i, 'llvmpipe'],
+  [/lavapipe/i, 'lavapipe'],
+  [/microsoft basic render/i, 'Microsoft Basic Render Driver'],
+];
+
+/**
+ * The software renderer behind a WebGPU adapter: its name when one is recognised (SwiftShader, llvmpipe,
+ * lavapipe, Microsoft Basic Render Driver), "software" for any other fallback / CPU-type adapter, or
+ * undefined for a hardware GPU.
+ */
+export function softwareRenderer(a: AdapterFacts | undefined): string | undefined {
+  if (!a) return undefined;
+  const text = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' ');
+  for (const [re, name] of SOFTWARE_RENDERERS) if (re.test(text)) return name;
+  if (a.isFallbackAdapter === true || /\bcpu\b/i.test(a.type ?? '')) return 'software';
+  return undefined;
 }
 
 export interface BackendProbe {
@@ -46,7 +83,7 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto', prob
       t.dispose();
       if (v[0] !== 2 || v[1] !== 3) throw new Error('self-test computed wrong values');
       const gpu = name === 'webgpu' ? await probe.gpuInfo?.() : undefined;
-      return { backend: name, message: describe(name, preferred, skipped), skipped, gpu };
+      return { backend: name, message: describeBackend(name, preferred, skipped, gpu), skipped, gpu };
     } catch (e) {
       skipped.push({ backend: name, reason: (e as Error).message || String(e) });
     }
@@ -54,8 +91,13 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto', prob
   throw new Error(`No tfjs backend works in this browser: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
 }
 
-function describe(name: BackendName, preferred: BackendName | 'auto', skipped: BackendInfo['skipped']): string {
-  if (name === 'webgpu') return 'Training runs on your GPU through WebGPU.';
+/** The banner sentence: which backend runs, whether WebGPU is a software fallback, and why others were skipped. */
+export function describeBackend(name: BackendName, preferred: BackendName | 'auto', skipped: BackendInfo['skipped'], gpu?: BackendInfo['gpu']): string {
+  if (name === 'webgpu') {
+    if (!gpu?.software) return 'Training runs on your GPU through WebGPU.';
+    const which = gpu.software === 'software' ? '' : ` (${gpu.software})`;
+    return `WebGPU runs on a software fallback${which} on the CPU, not on a GPU: training is slow. A browser with hardware GPU acceleration is much faster.`;
+  }
   const why = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
   const slower = name === 'cpu' ? 'much slower' : 'slower';
   if (preferred !== 'auto' && preferred === name) return `Running on ${name} as you chose (${slower} than WebGPU).`;

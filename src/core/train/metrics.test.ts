@@ -27,6 +27,16 @@ describe('computeMetrics edge cases', () => {
     expect(m.f1).toBeCloseTo(1 / 3, 12);
     expect(m.accuracy).toBe(0.5);
   });
+  it('macro F1 shows a collapse to the majority class that weighted F1 hides', () => {
+    // 60 % class 0, always predicted: F1(0) = 12 / (12 + 4) = 0.75, the other classes score 0.
+    const m = computeMetrics({ classes: { true: [0, 0, 0, 0, 0, 0, 1, 1, 2, 2], pred: new Array(10).fill(0), numClasses: 3 } });
+    expect(m.f1).toBeCloseTo(0.6 * 0.75, 12);
+    expect(m.f1_macro).toBeCloseTo(0.75 / 3, 12);
+  });
+  it('macro F1 averages over y_true ∪ y_pred only: a class in neither does not dilute it', () => {
+    const m = computeMetrics({ classes: { true: [0, 1], pred: [0, 1], numClasses: 5 } });
+    expect(m.f1_macro).toBe(1);
+  });
   it('rejects mismatched lengths and out-of-range classes with a message', () => {
     expect(() => computeMetrics({ scores: { true: [1, 2], pred: [1] } })).toThrow(/1 predicted scores for 2/);
     expect(() => computeMetrics({ classes: { true: [0, 3], pred: [0, 1], numClasses: 3 } })).toThrow(/true class 3 at position 1/);
@@ -34,6 +44,7 @@ describe('computeMetrics edge cases', () => {
   it('knows which direction is better', () => {
     expect(METRIC_DIRECTION.mse).toBe('min');
     expect(METRIC_DIRECTION.f1).toBe('max');
+    expect(METRIC_DIRECTION.f1_macro).toBe('max');
     expect(isBetter('mse', 0.1, 0.2)).toBe(true);
     expect(isBetter('r2', 0.1, 0.2)).toBe(false);
     expect(isBetter('f1', NaN, 0.2)).toBe(false);

@@ -5,7 +5,11 @@
  *   y_true gives 1 for a perfect fit and 0 otherwise, instead of NaN / -inf);
  * - classification: accuracy_score and precision_recall_fscore_support(average='weighted',
  *   zero_division=0): per-class scores over the classes present in y_true ∪ y_pred, weighted by their
- *   support in y_true (so a class absent from y_true weighs 0, and one never predicted scores precision 0).
+ *   support in y_true (so a class absent from y_true weighs 0, and one never predicted scores precision 0);
+ * - macro F1 (`f1_macro`): f1_score(average='macro', zero_division=0), the unweighted mean of the per-class
+ *   F1 over the classes present in y_true ∪ y_pred. Next to the weighted F1 it shows a collapse to one class:
+ *   always predicting the majority class keeps a fair weighted F1 (that class weighs most) while the macro F1
+ *   is that one class's F1 divided by the number of classes.
  */
 
 export interface Metrics {
@@ -17,6 +21,7 @@ export interface Metrics {
   precision?: number;
   recall?: number;
   f1?: number;
+  f1_macro?: number;
 }
 
 export interface MetricsInput {
@@ -34,6 +39,7 @@ export const METRIC_DIRECTION: Record<string, 'min' | 'max'> = {
   precision: 'max',
   recall: 'max',
   f1: 'max',
+  f1_macro: 'max',
   loss: 'min',
 };
 
@@ -72,6 +78,8 @@ export interface ClassMetrics {
   precision: number;
   recall: number;
   f1: number;
+  /** Unweighted mean of the per-class F1 over the classes in y_true ∪ y_pred. */
+  f1_macro: number;
 }
 
 export function classificationMetrics(pred: ArrayLike<number>, truth: ArrayLike<number>, numClasses: number): ClassMetrics {
@@ -98,20 +106,26 @@ export function classificationMetrics(pred: ArrayLike<number>, truth: ArrayLike<
   let precision = 0;
   let recall = 0;
   let f1 = 0;
+  let macroSum = 0;
+  let macroClasses = 0;
   for (let c = 0; c < numClasses; c++) {
-    if (support[c] === 0) continue; // weight 0 (sklearn: the class exists only in y_pred, or nowhere)
+    if (support[c] === 0 && predCount[c] === 0) continue; // in neither y_true nor y_pred: not a label at all
     const fp = predCount[c] - tp[c];
     const fn = support[c] - tp[c];
-    const p = predCount[c] === 0 ? 0 : tp[c] / predCount[c];
-    const r = tp[c] / support[c];
     // sklearn ≥1.3 computes F from counts: (1+β²)tp / ((1+β²)tp + β²fn + fp), 0 when the denominator is 0.
     const denom = 2 * tp[c] + fn + fp;
     const f = denom === 0 ? 0 : (2 * tp[c]) / denom;
+    // Macro: every label of y_true ∪ y_pred counts once (a class only ever predicted scores F1 0).
+    macroSum += f;
+    macroClasses++;
+    if (support[c] === 0) continue; // weight 0 in the weighted averages (the class exists only in y_pred)
+    const p = predCount[c] === 0 ? 0 : tp[c] / predCount[c];
+    const r = tp[c] / support[c];
     precision += p * support[c];
     recall += r * support[c];
     f1 += f * support[c];
   }
-  return { accuracy: correct / n, precision: precision / n, recall: recall / n, f1: f1 / n };
+  return { accuracy: correct / n, precision: precision / n, recall: recall / n, f1: f1 / n, f1_macro: macroSum / macroClasses };
 }
 
 export function computeMetrics(input: MetricsInput): Metrics {

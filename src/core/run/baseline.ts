@@ -1,0 +1,118 @@
+/**
+ * The run's targets on its own train/validation split (exactly as every trial sees them, without the
+ * tokenization) and the trivial baseline on that split: the constant predictors a trained model must beat.
+ *
+ * - scores: predict the mean of the training scores for every validation row (MSE ≈ the validation
+ *   variance, R² ≈ 0, slightly below 0 when the training mean differs from the validation mean);
+ * - classes: predict the most frequent training class for every validation row (accuracy = its share of the
+ *   validation rows; weighted F1 fair when one class dominates, macro F1 low).
+ *
+ * Pure (no tensors): used by the training worker when a run starts and by the results document for runs
+ * stored before the baseline was recorded.
+ */
+import type { DataRow, TaskKind } from '../data/types';
+import { splitRows } from '../data/split';
+import { DERIVED_CLASS_NAMES, scoreToClass } from '../data/labels';
+import { classificationMetrics, regressionMetrics } from '../train/metrics';
+import { LIMITS, toPlainText, type TrivialBaseline } from '../share/schema';
+
+/** How the dataset record's `mapping` field is laid out (written by the data worker). */
+export interface StoredMapping {
+  task: TaskKind;
+  labels?: string[];
+  scoreRange?: [number, number] | null;
+}
+
+/** What a row is trained towards: its score and/or class id (the trainer's `Row` without token ids). */
+export interface Target {
+  score?: number;
+  label?: number;
+}
+
+export interface SplitTargets {
+  /** Indices into the stored rows. */
+  trainIndex: number[];
+  valIndex: number[];
+  train: Target[];
+  val: Target[];
+  /** Classes of the classification head (0 = none; 5 = the derived classes when only scores exist). */
+  numClasses: number;
+  classNames?: string[];
+}
+
+/** Split the stored rows with the run's seed and map them to targets, as `prepareTrialData` does. */
+export function splitTargets(
+  rows: readonly DataRow[],
+  mapping: StoredMapping,
+  s: { seed: number; valFraction: number; multitask: boolean },
+): SplitTargets {
+  const hasScore = mapping.task !== 'label';
+  const labels = mapping.labels ?? [];
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const useLabels = mapping.task !== 'score' && labels.length > 1;
+  const numClasses = useLabels ? labels.length : hasScore && s.multitask ? 5 : 0;
+  const toTarget = (r: DataRow): Target => {
+    const t: Target = {};
+    if (hasScore && r.score !== undefined) t.score = r.score;
+    if (useLabels && r.label !== undefined) t.label = labelIndex.get(r.label);
+    return t;
+  };
+  const useSplitColumn = rows.some((r) => r.split);
+  const split = splitRows(rows, { seed: s.seed, valFraction: s.valFraction, useSplitColumn });
+  return {
+    trainIndex: split.train,
+    valIndex: split.val,
+    train: split.train.map((i) => toTarget(rows[i])),
+    val: split.val.map((i) => toTarget(rows[i])),
+    numClasses,
+    classNames: useLabels ? labels : numClasses === 5 ? [...DERIVED_CLASS_NAMES] : undefined,
+  };
+}
+
+/** The class a row is scored on: its label, else (5 derived classes) the class of its score, as the trainer does. */
+function classOf(t: Target, numClasses: number): number | undefined {
+  if (t.label !== undefined) return t.label;
+  if (numClasses === 5 && t.score !== undefined && Number.isFinite(t.score)) return scoreToClass(t.score);
+  return undefined;
+}
+
+/**
+ * The mean predictor and the majority-class predictor, fitted on `train` and scored on `val`. Undefined when
+ * neither can be scored (no validation row with a score or a class).
+ */
+export function trivialBaseline(train: readonly Target[], val: readonly Target[], numClasses: number, classNames?: readonly string[]): TrivialBaseline | undefined {
+  const out: TrivialBaseline = { metrics: {}, trainRows: train.length, valRows: val.length };
+  const trainScores = train.map((t) => t.score).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const valScores = val.map((t) => t.score).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  if (trainScores.length && valScores.length) {
+    const mean = trainScores.reduce((a, b) => a + b, 0) / trainScores.length;
+    out.mean = mean;
+    Object.assign(out.metrics, regressionMetrics(valScores.map(() => mean), valScores));
+  }
+  if (numClasses > 0) {
+    const counts = new Array<number>(numClasses).fill(0);
+    for (const t of train) {
+      const c = classOf(t, numClasses);
+      if (c !== undefined && c >= 0 && c < numClasses) counts[c]++;
+    }
+    const valClasses = val.map((t) => classOf(t, numClasses)).filter((c): c is number => c !== undefined && c >= 0 && c < numClasses);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total > 0 && valClasses.length) {
+      // The first maximum: ties go to the lowest class id.
+      const index = counts.indexOf(Math.max(...counts));
+      out.majority = { index, name: toPlainText(classNames?.[index] ?? `class ${index}`, LIMITS.maxClassName) };
+      Object.assign(out.metrics, classificationMetrics(valClasses.map(() => index), valClasses, numClasses));
+    }
+  }
+  return Object.keys(out.metrics).length ? out : undefined;
+}
+
+/** The trivial baseline of a run: its stored rows, split with its settings exactly as its trials see them. */
+export function runBaseline(
+  rows: readonly DataRow[],
+  mapping: StoredMapping,
+  s: { seed: number; valFraction: number; multitask: boolean },
+): TrivialBaseline | undefined {
+  const t = splitTargets(rows, mapping, s);
+  return trivialBaseline(t.train, t.val, t.numClasses, t.classNames);
+}
