@@ -94,8 +94,9 @@ describe('formats and encodings', () => {
     expect(tab.table.delimiter).toBe('\t');
     expect(tab.dataset!.rows.map((r) => r.split)).toEqual(['train', 'val', undefined]);
     expect(summary(tab.dataset!)).toEqual([[4, 'bad-split']]);
-    // A comma file keeps "0,5" as non-numeric: there the comma is the delimiter.
-    expect(parseScore('0,5', ',')).toBeNaN();
+    // A decimal comma is read only when the column uses it consistently (usesDecimalComma decides).
+    expect(parseScore('0,5')).toBeNaN();
+    expect(parseScore('0,5', true)).toBe(0.5);
     expect(parseScore(' 1e-1 ')).toBe(0.1);
     expect(parseScore('0x10')).toBeNaN();
     expect(parseScore('Infinity')).toBeNaN();

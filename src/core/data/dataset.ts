@@ -18,7 +18,7 @@ export interface LoadedDataset {
 
 export async function loadDataset(input: string | Blob, opts: ParseOptions & ValidateOptions = {}): Promise<LoadedDataset> {
   const table = await parseTable(input, opts);
-  const detected = detectMapping(table.header, table.records);
+  const detected = detectMapping(table.header, table.records, { byContent: !table.reading.hasHeader });
   if (table.problems.some((p) => p.fatal)) return { table, detected };
   try {
     return { table, detected, dataset: buildDataset(table, detected, opts) };

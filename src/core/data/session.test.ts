@@ -171,3 +171,96 @@ describe('DataSession', () => {
     expect(sum.stats.tokenError).toMatch(/404 tokenizer.json/);
   });
 });
+
+describe('DataSession: reading, checks and choices', () => {
+  const SENT = [
+    'Net sales rose 12 % to EUR 31.2 mn , the company said .',
+    'Operating profit fell to EUR 4.1 mn from EUR 6.3 mn .',
+    'The company employs 250 people in Finland .',
+    'Shares dropped 8 % after the profit warning .',
+    'The order is worth about EUR 2 mn .',
+    'Net profit doubled , beating forecasts .',
+  ];
+  const LABELS = ['positive', 'negative', 'neutral', 'negative', 'neutral', 'positive'];
+  /** PhraseBank-style bytes: sentence@label, UTF-8 BOM, CRLF, no header; n rows (cycling), plus extra lines. */
+  function phraseBank(n: number, extra: string[] = []): Blob {
+    const lines = Array.from({ length: n }, (_, i) => `${SENT[i % SENT.length]} (${i})@${LABELS[i % LABELS.length]}`).concat(extra);
+    return new Blob([new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(lines.join('\r\n') + '\r\n')])]);
+  }
+
+  it('understands a PhraseBank file, lists a typo class, and merges / drops / keeps it as chosen', async () => {
+    const s = new DataSession();
+    let sum = await s.open(phraseBank(300, ['Revenue grew strongly .@postive']), 'Sentences_50Agree.txt');
+    expect(sum.readAs).toBe('@-separated (label after the last @), no header, UTF-8 with BOM, CRLF line ends');
+    expect(sum.header).toEqual(['column 1', 'column 2']);
+    expect(sum.detected).toEqual({ text: 'column 1', label: 'column 2' });
+    expect(sum).toMatchObject({ task: 'label', records: 301, rows: 301, problemCount: 0 });
+    expect(sum.labels).toEqual(['negative', 'neutral', 'positive', 'postive']);
+    expect(sum.checks.blockers).toEqual([]);
+    expect(sum.checks.rareClasses).toEqual([
+      expect.objectContaining({ label: 'postive', count: 1, message: 'postive (1 row) looks like a typo of positive.', fix: { action: 'keep' } }),
+    ]);
+    sum = await s.remap(sum.mapping!, { labelFixes: { postive: { action: 'merge', into: 'positive' } } });
+    expect(sum.labels).toEqual(['negative', 'neutral', 'positive']);
+    expect(sum.checks).toMatchObject({ merged: 1, labelDropped: 0, rareClasses: [expect.objectContaining({ label: 'postive', fix: { action: 'merge', into: 'positive' } })] });
+    expect(sum.stats.labels!.find((l) => l.label === 'positive')!.count).toBe(101);
+    expect((await s.record()).rows.at(-1)).toMatchObject({ line: 301, label: 'positive' });
+    sum = await s.remap(sum.mapping!, { labelFixes: { postive: { action: 'drop' } } });
+    expect(sum).toMatchObject({ rows: 300, dropped: 1, labels: ['negative', 'neutral', 'positive'] });
+    expect(sum.checks.labelDropped).toBe(1);
+    sum = await s.remap(sum.mapping!, { labelFixes: { postive: { action: 'keep' } } });
+    expect(sum).toMatchObject({ rows: 301, dropped: 0 });
+    expect(sum.labels).toHaveLength(4);
+  });
+
+  it('re-reads with the user\'s delimiter, header and encoding', async () => {
+    const s = new DataSession();
+    let sum = await s.open(phraseBank(12), 'pb.txt', undefined, { read: { delimiter: ',' } });
+    expect(sum.delimiter).toBe(',');
+    expect(sum.read).toEqual({ delimiter: ',' });
+    expect(sum.reading.delimiterSource).toBe('chosen');
+    sum = await s.open(phraseBank(12), 'pb.txt', undefined, { read: { header: true } });
+    expect(sum.records).toBe(11);
+    expect(sum.readAs).toMatch(/^@-separated \(label after the last @\), first row is the header/);
+    const latin = new Uint8Array([...new TextEncoder().encode('text;score\nCaf'), 0xe9, ...new TextEncoder().encode(' up;0,5\nflat;0\n')]);
+    sum = await s.open(new Blob([latin]), 'fr.csv');
+    expect(sum.reading.suggestedEncoding).toBe('windows-1252');
+    expect(sum.problems[0]).toMatchObject({ line: 2, kind: 'invalid-utf8' });
+    sum = await s.open(new Blob([latin]), 'fr.csv', undefined, { read: { encoding: 'windows-1252' } });
+    expect(sum.problemCount).toBe(0);
+    expect(sum.preview[0].values).toEqual(['Café up', '0,5']);
+    expect(sum.decimalComma).toBe(true);
+    expect(sum.readAs).toBe('semicolon-separated, first row is the header, Windows-1252, LF line ends');
+  });
+
+  it('blocks a label column with hundreds of classes, with the reason', async () => {
+    // PhraseBank read as a comma CSV with the first sentence as header: the "label" is a text fragment.
+    const lines = ['text,label', ...Array.from({ length: 729 }, (_, i) => `Sales rose ${i} %,${i < 701 ? `'' he said ${i} .@neutral` : 'x'}`)];
+    const s = new DataSession();
+    const sum = await s.open(lines.join('\n'), 'misread.csv');
+    expect(sum.problemCount).toBe(0);
+    expect(sum.checks.blockers).toEqual([
+      '702 distinct labels in 729 rows of "label": this does not look like a label column — check the delimiter (the file was read as comma-separated) or choose another label column.',
+    ]);
+    expect(sum.checks.rareClasses).toEqual([]);
+    await expect(s.record()).rejects.toThrow(/^702 distinct labels in 729 rows/);
+  });
+
+  it('reports repeated texts and keeps the first of each on request', async () => {
+    const lines = ['text,label'];
+    for (let k = 0; k < 180; k++) for (let i = 0; i < 11; i++) lines.push(`Company ${i} reports results,${['pos', 'neg', 'neu'][i % 3]}`);
+    const s = new DataSession();
+    let sum = await s.open(lines.join('\n'), 'dups.csv');
+    expect(sum.rows).toBe(1980);
+    expect(sum.checks.duplicates).toMatchObject({ repeats: 1969, distinct: 11, conflicting: 0 });
+    expect(sum.checks.duplicates!.message).toMatch(/^1,969 rows repeat another row's text; 11 distinct texts/);
+    sum = await s.remap(sum.mapping!, { dedupe: true });
+    expect(sum).toMatchObject({ rows: 11, dropped: 1969 });
+    expect(sum.checks).toMatchObject({ dedupe: true, deduplicated: 1969, duplicates: { repeats: 1969 } });
+    // Dropping problem rows later keeps the choice separate: un-ticking restores the repeats.
+    sum = s.dropProblemRows();
+    expect(sum.rows).toBe(11);
+    sum = await s.remap(sum.mapping!, { dedupe: false });
+    expect(sum.rows).toBe(1980);
+  });
+});

@@ -1,12 +1,16 @@
 /**
  * The upload screen's state machine, kept out of the UI so it runs in the data worker (a 100k-row file
- * never blocks the page) and in Node tests: open a file, re-map columns, drop the rows the user confirmed,
- * preview the split, and produce the record that is stored in IndexedDB. Everything sent back is a small
+ * never blocks the page) and in Node tests: open a file (sniffing its encoding, delimiter and header row
+ * unless the user chose them), re-map columns, drop the rows the user confirmed, run the whole-dataset
+ * checks (./sanity) and apply the user's choices for them, preview the split, and produce the record that
+ * is stored in IndexedDB. Everything sent back is a small
  * summary (preview, capped problem list, histograms), never the rows themselves.
  */
 import { detectMapping } from './columns';
 import { DERIVED_CLASS_NAMES } from './labels';
 import { parseTable } from './parse';
+import { applyLabelFixes, dedupeRows, duplicateMessage, findDuplicates, findRareClasses, labelColumnBlocker, type DuplicateReport, type LabelFix, type RareClass } from './sanity';
+import { describeDelimiter, describeReading, LAST_ON_LINE } from './sniff';
 import { splitRows } from './split';
 import { datasetFingerprint, derivedClassCounts, labelCounts, scoreHistogram, tokenLengthHistogram, type DatasetFingerprint, type Histogram, type TokenLengthSummary } from './stats';
 import { assertReady, buildDataset, DEFAULT_SCORE_RANGE, dropRows, problemLines } from './validate';
@@ -19,7 +23,9 @@ import {
   type DataLimits,
   type DataRow,
   type Dataset,
+  type EncodingChoice,
   type ParsedTable,
+  type ReadInfo,
   type Problem,
   type TableFormat,
   type TaskKind,
@@ -28,6 +34,8 @@ import {
 /** Problems sent to the UI at most; the total is always reported and the full list is in problemReport(). */
 export const PROBLEM_CAP = 1000;
 export const PREVIEW_ROWS = 20;
+/** Rare classes listed at most (each with its own choice). */
+export const RARE_CAP = 50;
 const TOKENIZE_CHUNK = 2000;
 
 export type DataPhase = 'reading' | 'parsing' | 'validating' | 'tokenizing';
@@ -45,6 +53,38 @@ export interface MappingOptions {
   labels?: string[] | null;
   /** Max tokens per text for the "will be truncated" count (default 512, the paper's setting). */
   maxLength?: number;
+  /** How to read the file (used by open; a re-read is a new open). Fields left out are sniffed. */
+  read?: ReadOptions;
+  /** The user's choice per rare class (merge into another class, drop its rows, keep); default keep. */
+  labelFixes?: Record<string, LabelFix> | null;
+  /** Keep only the first row of each text (the repeats are dropped). Default false. */
+  dedupe?: boolean;
+}
+
+/** Overrides of what the sniffer decides (./sniff). */
+export interface ReadOptions {
+  /** One character; '@' splits each line at its last '@' (text@label). */
+  delimiter?: string;
+  /** True: the first row holds the column names; false: it is data (columns "column 1", "column 2", …). */
+  header?: boolean;
+  encoding?: EncodingChoice;
+}
+
+/** Whole-dataset checks (./sanity) and the choices applied for them. */
+export interface DataChecks {
+  /** Why the dataset cannot be used as mapped (e.g. a label column with 701 classes); blocks saving. */
+  blockers: string[];
+  /** Classes with very few rows (first RARE_CAP), each with the choice in force. */
+  rareClasses: (RareClass & { fix: LabelFix })[];
+  rareClassCount: number;
+  /** Rows whose label was merged into another class / dropped by a rare-class choice. */
+  merged: number;
+  labelDropped: number;
+  /** Repeated texts (before de-duplication), with the message; absent when no text repeats. */
+  duplicates?: Omit<DuplicateReport, 'lines'> & { message: string };
+  dedupe: boolean;
+  /** Rows dropped by de-duplication. */
+  deduplicated: number;
 }
 
 export interface DataStats {
@@ -65,6 +105,15 @@ export interface DataSummary {
   format: TableFormat;
   delimiter?: string;
   hadBom: boolean;
+  /** Encoding, line ends, header and delimiter: what was detected (and how sure) or chosen. */
+  reading: ReadInfo;
+  /** The same in words: "@-separated (label after the last @), no header, UTF-8 with BOM, CRLF line ends". */
+  readAs: string;
+  /** The read overrides in force. */
+  read: ReadOptions;
+  /** The score column writes decimals with a comma (0,5 read as 0.5). */
+  decimalComma: boolean;
+  checks: DataChecks;
   header: string[];
   /** First rows as written in the file. */
   preview: { line: number; values: string[] }[];
@@ -160,7 +209,9 @@ export class DataSession {
   private detected: Partial<ColumnMapping> = {};
   private ds?: Dataset;
   private mappingError?: string;
-  private opts: Required<Omit<MappingOptions, 'labels'>> & { labels: string[] | null } = { scoreRange: DEFAULT_SCORE_RANGE, labels: null, maxLength: 512 };
+  private opts: SessionOptions = defaultOptions();
+  private read: ReadOptions = {};
+  private checks: DataChecks = noChecks();
   private droppedLines: number[] = [];
   private split_?: SplitChoice;
   private validateMs = 0;
@@ -184,9 +235,13 @@ export class DataSession {
     const superseded = () => gen !== this.generation;
     this.clear(false);
     onProgress?.({ phase: 'reading', fraction: 0 });
+    const read = { ...mappingOpts.read };
     const table = await parseTable(file, {
       fileName: name,
       limits: this.limits,
+      delimiter: read.delimiter,
+      header: read.header,
+      encoding: read.encoding,
       signal: controller.signal,
       onProgress: (p) => {
         if (superseded()) controller.abort();
@@ -196,7 +251,8 @@ export class DataSession {
     if (superseded()) throw cancelled();
     this.table = table;
     this.name = name;
-    this.detected = detectMapping(table.header, table.records);
+    this.read = read;
+    this.detected = detectMapping(table.header, table.records, { byContent: !table.reading.hasHeader });
     this.setOptions(mappingOpts);
     onProgress?.({ phase: 'validating', fraction: 0, rows: table.records.length });
     this.rebuild(this.detected);
@@ -219,8 +275,8 @@ export class DataSession {
     this.requireTable();
     if (!this.ds) throw new DataError('There is no dataset to drop rows from: choose the columns first.');
     const lines = problemLines(this.ds);
-    this.ds = dropRows(this.ds, lines);
-    this.droppedLines = this.ds.dropped;
+    this.droppedLines = [...new Set([...this.droppedLines, ...lines])].sort((a, b) => a - b);
+    this.rebuild(this.ds.mapping);
     return this.summary();
   }
 
@@ -244,6 +300,7 @@ export class DataSession {
   /** The record to store: mapped rows, mapping + task + labels + score range + split choice, fingerprint. */
   async record(now = Date.now()): Promise<DatasetRecordData> {
     const ds = this.requireDataset();
+    if (this.checks.blockers.length) throw new DataError(this.checks.blockers[0]);
     assertReady(ds);
     const split = this.split_ ?? { seed: 42, valFraction: 0.1, testFraction: 0, useSplitColumn: !!ds.mapping.split };
     // Checked again here so a stale split preview never gets stored.
@@ -284,7 +341,9 @@ export class DataSession {
     this.tokenError = undefined;
     this.tokenizeMs = 0;
     this.validateMs = 0;
-    this.opts = { scoreRange: DEFAULT_SCORE_RANGE, labels: null, maxLength: 512 };
+    this.opts = defaultOptions();
+    this.read = {};
+    this.checks = noChecks();
   }
 
   private setOptions(o: MappingOptions): void {
@@ -301,6 +360,8 @@ export class DataSession {
       if (!Number.isInteger(o.maxLength) || o.maxLength < 3) throw new DataError(`Max length must be a whole number ≥ 3 (got ${o.maxLength}).`);
       this.opts.maxLength = o.maxLength;
     }
+    if (o.labelFixes !== undefined) this.opts.labelFixes = { ...o.labelFixes };
+    if (o.dedupe !== undefined) this.opts.dedupe = o.dedupe;
   }
 
   private rebuild(mapping: Partial<ColumnMapping>): void {
@@ -308,10 +369,40 @@ export class DataSession {
     const t0 = performance.now();
     this.ds = undefined;
     this.mappingError = undefined;
+    this.checks = noChecks();
     if (table.problems.some((p) => p.fatal)) return;
     try {
       let ds = buildDataset(table, mapping, { scoreRange: this.opts.scoreRange, labels: this.opts.labels ?? undefined, limits: this.limits });
       if (this.droppedLines.length) ds = dropRows(ds, this.droppedLines);
+      const readAs = table.format === 'jsonl' ? undefined : LAST_ON_LINE.has(table.delimiter ?? '') ? `${table.delimiter}-separated` : `${describeDelimiter(table.delimiter ?? ',')}-separated`;
+      const checks = noChecks();
+      checks.dedupe = this.opts.dedupe;
+      // Rare classes (unless the column is not a label column at all), and the user's choice for each.
+      const blocked = labelColumnBlocker(ds, readAs);
+      const rare = blocked || !ds.mapping.label || ds.labelsDeclared ? [] : findRareClasses(labelCounts(ds), ds.rows.length);
+      const fixes: Record<string, LabelFix> = {};
+      for (const r of rare) fixes[r.label] = this.opts.labelFixes[r.label] ?? { action: 'keep' };
+      checks.rareClassCount = rare.length;
+      checks.rareClasses = rare.slice(0, RARE_CAP).map((r) => ({ ...r, fix: fixes[r.label] }));
+      const fixed = applyLabelFixes(ds, fixes);
+      ds = fixed.ds;
+      checks.merged = fixed.merged;
+      checks.labelDropped = fixed.dropped;
+      // Repeated texts, counted before de-duplication so the report (and the choice) stays visible.
+      const dup = findDuplicates(ds.rows);
+      const message = duplicateMessage(dup);
+      if (message) {
+        const { lines: _lines, ...report } = dup;
+        checks.duplicates = { ...report, message };
+      }
+      if (this.opts.dedupe) {
+        const d = dedupeRows(ds);
+        ds = d.ds;
+        checks.deduplicated = d.dropped;
+      }
+      const blocker = labelColumnBlocker(ds, readAs);
+      if (blocker) checks.blockers.push(blocker);
+      this.checks = checks;
       this.ds = ds;
     } catch (e) {
       this.mappingError = (e as Error).message;
@@ -380,6 +471,11 @@ export class DataSession {
       format: table.format,
       delimiter: table.delimiter,
       hadBom: table.hadBom,
+      reading: table.reading,
+      readAs: describeReading(table),
+      read: { ...this.read },
+      decimalComma: !!ds?.decimalComma,
+      checks: this.checks,
       header: table.header,
       preview: previewRows(table, PREVIEW_ROWS),
       detected: this.detected,
@@ -415,6 +511,16 @@ export class DataSession {
     if (!this.ds) throw new DataError(this.mappingError ?? 'The file cannot be used as it is: fix the problems listed and upload it again.');
     return this.ds;
   }
+}
+
+type SessionOptions = { scoreRange: [number, number] | null; labels: string[] | null; maxLength: number; labelFixes: Record<string, LabelFix>; dedupe: boolean };
+
+function defaultOptions(): SessionOptions {
+  return { scoreRange: DEFAULT_SCORE_RANGE, labels: null, maxLength: 512, labelFixes: {}, dedupe: false };
+}
+
+function noChecks(): DataChecks {
+  return { blockers: [], rareClasses: [], rareClassCount: 0, merged: 0, labelDropped: 0, dedupe: false, deduplicated: 0 };
 }
 
 function cancelled(): DataError {

@@ -44,6 +44,31 @@ export function decodeUtf8(bytes: Uint8Array): DecodedText {
   }
 }
 
+// Windows-1252 bytes 0x80–0x9F (WHATWG encoding table); every other byte is its Latin-1 code point.
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/**
+ * Windows-1252 bytes → text. Written out rather than TextDecoder('windows-1252'), which Node 20 decodes as
+ * Latin-1 (0x80 → U+0080 instead of €); browsers and this agree.
+ */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  const buf = new Uint16Array(CHUNK);
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    const n = Math.min(CHUNK, bytes.length - i);
+    for (let j = 0; j < n; j++) {
+      const b = bytes[i + j];
+      buf[j] = b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] : b;
+    }
+    parts.push(String.fromCharCode(...buf.subarray(0, n)));
+  }
+  return parts.join('');
+}
+
 /** Maps increasing character offsets of a string to 1-based physical line numbers in one forward pass. */
 export class LineCounter {
   private pos = 0;

@@ -43,17 +43,46 @@ export interface RawRecord {
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl';
 
+/** Text encodings the reader knows (UTF-16 is recognised by its BOM or its zero bytes; Windows-1252 only on request). */
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+export type EncodingChoice = 'auto' | Encoding;
+export type LineEnding = 'LF' | 'CRLF' | 'CR' | 'mixed' | 'none';
+
+/** How a file was read: what was detected (and how sure) or chosen by the user; the Data page's "Read as" line. */
+export interface ReadInfo {
+  encoding: Encoding;
+  /** 'bom': from the byte-order mark; 'zeros': UTF-16 recognised by its zero bytes; 'default': UTF-8; 'chosen': by the user. */
+  encodingSource: 'bom' | 'zeros' | 'default' | 'chosen';
+  lineEnding: LineEnding;
+  /** False when the first row is data; the columns are then named "column 1", "column 2", … (JSONL: true, the keys). */
+  hasHeader: boolean;
+  headerSource: 'detected' | 'chosen' | 'keys';
+  /** False when the heuristic could not tell (the page then asks). */
+  headerSure: boolean;
+  /** Why the first row was taken as names or as data, in words. */
+  headerReason: string;
+  delimiterSource?: 'detected' | 'chosen' | 'file name';
+  delimiterSure?: boolean;
+  delimiterReason?: string;
+  /** Physical lines holding bytes that are not valid UTF-8 (when read as UTF-8). */
+  invalidUtf8Lines: number;
+  /** An encoding that reads every byte, offered when the file is not valid UTF-8. */
+  suggestedEncoding?: Encoding;
+}
+
 export interface ParsedTable {
   format: TableFormat;
-  /** Field delimiter for csv/tsv. */
+  /** Field delimiter for csv/tsv; '@' splits each line at its LAST '@' (text@label, Financial PhraseBank). */
   delimiter?: string;
-  /** Column names as written (trimmed). */
+  /** Column names as written (trimmed), or "column 1", "column 2", … when the file has no header row. */
   header: string[];
   records: RawRecord[];
   /** Problems found while reading (encoding, quoting, shape, limits). */
   problems: Problem[];
   bytes: number;
   hadBom: boolean;
+  /** Encoding, line ends, header and delimiter decisions. */
+  reading: ReadInfo;
   /** Milliseconds spent parsing (for the UI and the benchmark print). */
   parseMs: number;
 }
@@ -111,6 +140,8 @@ export interface Dataset {
   scoreRange: [number, number] | null;
   /** Lines dropped by the user so far. */
   dropped: number[];
+  /** True when the score column writes its decimals with a comma (0,5 = 0.5) in every row that has one. */
+  decimalComma?: boolean;
 }
 
 export class DataError extends Error {

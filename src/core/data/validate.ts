@@ -39,13 +39,40 @@ const SPLIT_NAMES: Record<string, SplitName> = {
   test: 'test',
 };
 
-/** Parse a score cell: plain decimal/scientific notation; a decimal comma only when comma is not the delimiter. */
-export function parseScore(raw: string, delimiter?: string): number {
+const DECIMAL_COMMA = /^[+-]?\d*,\d+$/;
+const DECIMAL_POINT = /^[+-]?\d*\.\d+(e[+-]?\d+)?$/i;
+
+/** Parse a score cell: plain decimal/scientific notation, or a decimal comma ("0,5") when `decimalComma`. */
+export function parseScore(raw: string, decimalComma = false): number {
   const s = raw.trim();
   if (s === '') return NaN;
-  if (delimiter !== ',' && /^[+-]?\d+,\d+$/.test(s)) return Number(s.replace(',', '.'));
+  if (decimalComma && DECIMAL_COMMA.test(s)) return Number(s.replace(',', '.'));
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return NaN;
   return Number(s);
+}
+
+/**
+ * Does a score column write its decimals with a comma? Yes when at least one value has a decimal comma
+ * ("0,5", "-,25") and none has a decimal point. In a comma-separated file (where such a value must be
+ * quoted) this decides whether "0,5" reads as 0.5; a comma column that mixes both lists its comma values
+ * with the fix. Files with another delimiter read decimal commas anyway (the comma is unambiguous there).
+ */
+export function usesDecimalComma(values: Iterable<string>): boolean {
+  let comma = 0;
+  for (const v of values) {
+    const s = v.trim();
+    if (DECIMAL_POINT.test(s)) return false;
+    if (DECIMAL_COMMA.test(s)) comma++;
+  }
+  return comma > 0;
+}
+
+/** Why a score cell is not a number, with the fix when it is a decimal comma in a decimal-point column. */
+export function scoreProblem(raw: string, column: string): string {
+  if (raw === '') return `The score ("${column}") is empty.`;
+  if (DECIMAL_COMMA.test(raw))
+    return `The score "${raw}" uses a decimal comma, but other scores in this column use a decimal point; write ${raw.replace(',', '.')} (or use a decimal comma in every row).`;
+  return `The score "${raw}" is not a number.`;
 }
 
 const STRUCTURAL = new Set(['ragged-row', 'bad-quoting', 'bad-json']);
@@ -65,11 +92,16 @@ export function buildDataset(table: ParsedTable, mappingIn: Partial<ColumnMappin
   const structural = new Set(table.problems.filter((p) => STRUCTURAL.has(p.kind)).map((p) => p.line));
   const problems: Problem[] = [...table.problems];
   const rows: DataRow[] = [];
+  // Decimal commas: always read where the comma is not the delimiter (no ambiguity there); in a
+  // comma-separated file only when the column uses them consistently (see usesDecimalComma).
+  const scoreCells = si >= 0 ? table.records.filter((r) => !structural.has(r.line)).map((r) => r.values[si] ?? '') : [];
+  const decimalComma = si >= 0 && (table.delimiter !== ',' || usesDecimalComma(scoreCells));
+  const hasDecimalComma = decimalComma && scoreCells.some((c) => DECIMAL_COMMA.test(c.trim()));
 
   for (const r of table.records) {
     const v = (i: number) => (i >= 0 ? (r.values[i] ?? '') : '');
     const row: DataRow = { line: r.line, text: v(ti) };
-    if (si >= 0) row.score = parseScore(v(si), table.delimiter);
+    if (si >= 0) row.score = parseScore(v(si), decimalComma);
     if (li >= 0) row.label = v(li).trim();
     if (pi >= 0) {
       const sp = SPLIT_NAMES[v(pi).trim().toLowerCase()];
@@ -84,7 +116,7 @@ export function buildDataset(table: ParsedTable, mappingIn: Partial<ColumnMappin
     if (si >= 0) {
       const raw = v(si).trim();
       if (!Number.isFinite(row.score!))
-        add({ kind: 'non-numeric-score', column: mapping.score, message: raw === '' ? `The score ("${mapping.score}") is empty.` : `The score "${raw}" is not a number.` });
+        add({ kind: 'non-numeric-score', column: mapping.score, message: scoreProblem(raw, mapping.score!) });
       else if (scoreRange && (row.score! < scoreRange[0] || row.score! > scoreRange[1]))
         add({ kind: 'score-out-of-range', column: mapping.score, message: `The score ${raw} is outside the declared range [${scoreRange[0]}, ${scoreRange[1]}].` });
     }
@@ -98,14 +130,16 @@ export function buildDataset(table: ParsedTable, mappingIn: Partial<ColumnMappin
   }
   problems.sort((a, b) => a.line - b.line);
   const ds: Dataset = { format: table.format, header: table.header, mapping, task, rows, problems, scoreRange, dropped: [] };
+  if (hasDecimalComma) ds.decimalComma = true;
   if (li >= 0) {
-    ds.labels = declared ? buildLabelVocabulary(declared).classes : labelsOf(ds);
+    ds.labels = declared ? buildLabelVocabulary(declared).classes : collectLabels(ds);
     ds.labelsDeclared = !!declared;
   }
   return ds;
 }
 
-function labelsOf(ds: Dataset): string[] {
+/** The classes of a dataset without declared labels: every label on a row without problems. */
+export function collectLabels(ds: Dataset): string[] {
   // Rows with any problem do not define classes (a ragged row's "label" may be some other field).
   const bad = new Set(ds.problems.map((p) => p.line));
   return buildLabelVocabulary(ds.rows.filter((r) => !bad.has(r.line) && r.label).map((r) => r.label!)).classes;
@@ -125,7 +159,7 @@ export function dropRows(ds: Dataset, lineNumbers: Iterable<number>): Dataset {
     problems: ds.problems.filter((p) => p.fatal || !present.has(p.line) || !drop.has(p.line)),
     dropped: [...ds.dropped, ...dropped].sort((a, b) => a - b),
   };
-  if (ds.mapping.label && !ds.labelsDeclared) out.labels = labelsOf(out);
+  if (ds.mapping.label && !ds.labelsDeclared) out.labels = collectLabels(out);
   return out;
 }
 
