@@ -1,95 +1,53 @@
 /**
- * Builds the embedded tiny RoBERTa into public/models/tiny-roberta/ in the Hugging Face layout, so it is
- * loaded by exactly the code path that loads FacebookAI/roberta-large. Deterministic: a fixed seed, so the
- * file has the same bytes on every machine (checked against the SHA-256 printed here).
+ * Writes a random-weight tiny RoBERTa (src/core/model/randomInit.ts) in the Hugging Face layout into a
+ * folder you name: config.json, model.safetensors, and the embedded model's tokenizer files, so the folder
+ * loads like any model (e.g. `npm run finetune -- --model FOLDER`). Deterministic per seed.
+ * It refuses public/models/tiny-roberta: the embedded model's committed weights are MLM-pretrained
+ * (scripts/pretrain-tiny.py), and this must not overwrite them.
  *
- * Usage: npx tsx scripts/build-tiny-model.ts [--force]
+ * Usage: npx tsx scripts/build-tiny-model.ts OUT_FOLDER [--seed N] [--force]
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Rng } from '../src/core/util/rng.ts';
-import { writeSafetensors, type NamedTensor } from '../src/core/model/safetensors.ts';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildTinyWeights, RANDOM_TINY_SEED, TINY_CONFIG } from '../src/core/model/randomInit.ts';
+import { writeSafetensors } from '../src/core/model/safetensors.ts';
 
-export const TINY_CONFIG = {
-  _name_or_path: 'rank-lab/tiny-roberta',
-  architectures: ['RobertaModel'],
-  model_type: 'roberta',
-  vocab_size: 50265,
-  hidden_size: 128,
-  num_hidden_layers: 4,
-  num_attention_heads: 4,
-  intermediate_size: 512,
-  hidden_act: 'gelu',
-  hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1,
-  max_position_embeddings: 514,
-  type_vocab_size: 1,
-  initializer_range: 0.02,
-  layer_norm_eps: 1e-5,
-  pad_token_id: 1,
-  bos_token_id: 0,
-  eos_token_id: 2,
-  position_embedding_type: 'absolute',
-  torch_dtype: 'float32',
-};
+const EMBEDDED = resolve(import.meta.dirname, '..', 'public', 'models', 'tiny-roberta');
+const USAGE = 'usage: npx tsx scripts/build-tiny-model.ts OUT_FOLDER [--seed N] [--force]';
 
-export function buildTinyWeights(seed = 20171): Map<string, NamedTensor> {
-  const c = TINY_CONFIG;
-  const rng = new Rng(seed);
-  const H = c.hidden_size, I = c.intermediate_size;
-  const t = new Map<string, NamedTensor>();
-  const normal = (shape: number[], std = c.initializer_range) => {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = rng.normal(0, std);
-    return { shape, data };
-  };
-  const fill = (shape: number[], v: number) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
-  // Small non-zero biases and LayerNorm offsets so the reference comparison exercises every term.
-  const bias = (n: number) => normal([n], 0.02);
-  const ln = (prefix: string) => {
-    const w = normal([H], 0.05);
-    for (let i = 0; i < H; i++) w.data[i] += 1;
-    t.set(`${prefix}.weight`, w);
-    t.set(`${prefix}.bias`, bias(H));
-  };
-  const p = 'roberta.';
-  const emb = normal([c.vocab_size, H]);
-  // HF zeroes the padding row of the word embedding.
-  emb.data.fill(0, c.pad_token_id * H, (c.pad_token_id + 1) * H);
-  t.set(`${p}embeddings.word_embeddings.weight`, emb);
-  t.set(`${p}embeddings.position_embeddings.weight`, normal([c.max_position_embeddings, H]));
-  t.set(`${p}embeddings.token_type_embeddings.weight`, normal([c.type_vocab_size, H]));
-  ln(`${p}embeddings.LayerNorm`);
-  for (let l = 0; l < c.num_hidden_layers; l++) {
-    const q = `${p}encoder.layer.${l}.`;
-    for (const n of ['query', 'key', 'value']) {
-      t.set(`${q}attention.self.${n}.weight`, normal([H, H]));
-      t.set(`${q}attention.self.${n}.bias`, bias(H));
-    }
-    t.set(`${q}attention.output.dense.weight`, normal([H, H]));
-    t.set(`${q}attention.output.dense.bias`, bias(H));
-    ln(`${q}attention.output.LayerNorm`);
-    t.set(`${q}intermediate.dense.weight`, normal([I, H]));
-    t.set(`${q}intermediate.dense.bias`, bias(I));
-    t.set(`${q}output.dense.weight`, normal([H, I]));
-    t.set(`${q}output.dense.bias`, bias(H));
-    ln(`${q}output.LayerNorm`);
-  }
-  t.set(`${p}pooler.dense.weight`, normal([H, H]));
-  t.set(`${p}pooler.dense.bias`, fill([H], 0));
-  return t;
+function fail(msg: string): never {
+  console.error(`error: ${msg}`);
+  process.exit(2);
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
-if (isMain) {
-  const dir = join(import.meta.dirname, '..', 'public', 'models', 'tiny-roberta');
-  const out = join(dir, 'model.safetensors');
-  const force = process.argv.includes('--force');
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(TINY_CONFIG, null, 2) + '\n');
-  if (!existsSync(out) || force) {
-    writeFileSync(out, writeSafetensors(buildTinyWeights(), { format: 'pt' }));
-  }
-  const sha = createHash('sha256').update(readFileSync(out)).digest('hex');
-  console.log(`tiny RoBERTa ready: ${out} (sha256 ${sha})`);
+const args = process.argv.slice(2);
+let out: string | undefined;
+let seed = RANDOM_TINY_SEED;
+let force = false;
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--help') {
+    console.log(USAGE);
+    process.exit(0);
+  } else if (a === '--force') force = true;
+  else if (a === '--seed') {
+    const v = args[++i];
+    if (!v || !/^\d+$/.test(v)) fail(`--seed must be a whole number ≥ 0, got '${v ?? ''}'`);
+    seed = Number(v);
+  } else if (a.startsWith('--')) fail(`unknown option ${a} (${USAGE})`);
+  else if (out === undefined) out = a;
+  else fail(`unexpected argument '${a}' (${USAGE})`);
 }
+if (!out) fail(`give the folder to write into (${USAGE})`);
+const dir = resolve(out);
+const real = (p: string) => (existsSync(p) ? realpathSync(p) : p);
+if (real(dir) === real(EMBEDDED)) fail('refusing to write random weights over the embedded pretrained model in public/models/tiny-roberta');
+mkdirSync(dir, { recursive: true });
+const weights = join(dir, 'model.safetensors');
+if (existsSync(weights) && !force) fail(`${weights} exists; pass --force to overwrite it`);
+writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...TINY_CONFIG, _name_or_path: `rank-lab/tiny-roberta-random-${seed}` }, null, 2) + '\n');
+writeFileSync(weights, writeSafetensors(buildTinyWeights(seed), { format: 'pt' }));
+for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(EMBEDDED, f), join(dir, f));
+const sha = createHash('sha256').update(readFileSync(weights)).digest('hex');
+console.log(`random tiny RoBERTa (seed ${seed}) written to ${dir} (model.safetensors sha256 ${sha})`);

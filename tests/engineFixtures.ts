@@ -1,4 +1,7 @@
-/** Shared loaders for engine tests (Node only): the embedded tiny model, its tokenizer and the demo CSV. */
+/**
+ * Shared loaders for engine tests (Node only): the embedded tiny model, the random-weight control with the same
+ * configuration, its tokenizer and the demo CSV.
+ */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { parseSafetensors } from '../src/core/model/safetensors';
@@ -6,6 +9,7 @@ import { parseRobertaConfig, type RobertaConfig } from '../src/core/model/config
 import { buildModel, type BuildOptions, type RobertaModel } from '../src/core/model/roberta';
 import { TextTokenizer } from '../src/core/model/tokenizer';
 import type { NamedTensor } from '../src/core/model/safetensors';
+import { buildTinyWeights, TINY_CONFIG } from '../src/core/model/randomInit';
 
 const root = new URL('../', import.meta.url);
 export const readRoot = (p: string) => readFileSync(new URL(p, root));
@@ -19,10 +23,30 @@ export function tinyWeights(): { config: RobertaConfig; tensors: Map<string, Nam
   return cache;
 }
 
-export async function tinyModel(opts?: BuildOptions): Promise<RobertaModel> {
-  await tf.setBackend('cpu');
+/** The embedded model on the current backend (`cpu` unless `backend` is given; wasm needs its package imported). */
+export async function tinyModel(opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
+  const { backend = 'cpu', ...build } = opts ?? {};
+  await tf.setBackend(backend);
   const { config, tensors } = tinyWeights();
-  return buildModel(config, tensors, opts);
+  return buildModel(config, tensors, build);
+}
+
+let randomCache: { config: RobertaConfig; tensors: Map<string, NamedTensor> } | undefined;
+/** The control: the embedded model's configuration with random weights (what it held before pretraining). */
+export function randomTinyWeights(): { config: RobertaConfig; tensors: Map<string, NamedTensor> } {
+  randomCache ??= {
+    config: parseRobertaConfig({ ...TINY_CONFIG, _name_or_path: 'rank-lab/tiny-roberta-random' }),
+    tensors: buildTinyWeights(),
+  };
+  return randomCache;
+}
+
+/** The random-weight control on the current backend (`cpu` unless `backend` is given). */
+export async function randomTinyModel(opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
+  const { backend = 'cpu', ...build } = opts ?? {};
+  await tf.setBackend(backend);
+  const { config, tensors } = randomTinyWeights();
+  return buildModel(config, tensors, build);
 }
 
 export function tinyTokenizer(): TextTokenizer {
