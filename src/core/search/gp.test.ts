@@ -1,0 +1,104 @@
+/**
+ * The Gaussian process behind the bayes proposer: posterior mean and variance against a closed-form 1-D,
+ * two-point case, interpolation of noise-free data, variance that shrinks at observed points, and expected
+ * improvement against its textbook values.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectedImprovement, GaussianProcess, normCdf } from './gp';
+
+/** Matérn 5/2 written out independently of gp.ts. */
+const matern = (d: number, ell: number) => {
+  const r = Math.abs(d) / ell;
+  return (1 + Math.sqrt(5) * r + (5 / 3) * r * r) * Math.exp(-Math.sqrt(5) * r);
+};
+
+describe('GaussianProcess', () => {
+  // Two points x = 0, 1 with y = 0, 1: standardised targets are −1, +1 around mean 0.5 with scale 0.5.
+  const ell = 0.5;
+  const noise = 1e-6;
+  const gp = new GaussianProcess().fit([[0], [1]], [0, 1], { lengthScale: ell, noise });
+  const k01 = matern(1, ell);
+  const diag = 1 + noise + 1e-9; // the GP adds 1e-9 jitter on the diagonal
+
+  /** Closed form for a 2×2 kernel matrix [[a, b], [b, a]]: K⁻¹ = [[a, −b], [−b, a]] / (a² − b²). */
+  function posterior(x: number) {
+    const k = [matern(x - 0, ell), matern(x - 1, ell)];
+    const det = diag * diag - k01 * k01;
+    const inv = [
+      [diag / det, -k01 / det],
+      [-k01 / det, diag / det],
+    ];
+    const ys = [-1, 1];
+    const alpha = [inv[0][0] * ys[0] + inv[0][1] * ys[1], inv[1][0] * ys[0] + inv[1][1] * ys[1]];
+    const mu = k[0] * alpha[0] + k[1] * alpha[1];
+    const kInvK = k[0] * (inv[0][0] * k[0] + inv[0][1] * k[1]) + k[1] * (inv[1][0] * k[0] + inv[1][1] * k[1]);
+    return { mean: 0.5 + 0.5 * mu, std: 0.5 * Math.sqrt(1 - kInvK) };
+  }
+
+  it('matches the closed-form posterior of a 1-D two-point case', () => {
+    for (const x of [0.25, 0.5, 0.8, 1.7, -0.4]) {
+      const want = posterior(x);
+      const got = gp.predict([x]);
+      expect(got.mean).toBeCloseTo(want.mean, 10);
+      expect(got.std).toBeCloseTo(want.std, 10);
+    }
+    // By symmetry the midpoint mean is the sample mean; there k·K⁻¹·y = 0.
+    expect(gp.predict([0.5]).mean).toBeCloseTo(0.5, 12);
+    // Hand value at x = 0.25: μ = 0.5 + 0.5 (k(0.75) − k(0.25)) / (1 + noise − k(1)).
+    const hand = 0.5 + (0.5 * (matern(0.75, ell) - matern(0.25, ell))) / (diag - k01);
+    expect(gp.predict([0.25]).mean).toBeCloseTo(hand, 10);
+  });
+
+  it('interpolates noise-free training points and its variance collapses there', () => {
+    const X = [[0], [0.3], [0.55], [1]];
+    const y = [2, -1, 0.5, 3];
+    const g = new GaussianProcess().fit(X, y, { lengthScale: 0.4, noise: 1e-6 });
+    X.forEach((x, i) => {
+      const p = g.predict(x);
+      expect(p.mean).toBeCloseTo(y[i], 4);
+      expect(p.std).toBeLessThan(0.01);
+    });
+    // Between points the variance is larger, and far away it returns to the prior (the sample std).
+    const sd = Math.sqrt(y.reduce((a, v) => a + (v - 1.125) ** 2, 0) / y.length);
+    expect(g.predict([0.8]).std).toBeGreaterThan(0.1);
+    expect(g.predict([50]).std).toBeCloseTo(sd, 6);
+    expect(g.predict([50]).mean).toBeCloseTo(1.125, 6);
+  });
+
+  it('shrinks the variance at a point once it is observed', () => {
+    const before = new GaussianProcess().fit([[0], [1]], [1, 2], { lengthScale: 0.3, noise: 1e-3 });
+    const after = new GaussianProcess().fit([[0], [1], [0.5]], [1, 2, 1.2], { lengthScale: 0.3, noise: 1e-3 });
+    expect(after.predict([0.5]).std).toBeLessThan(before.predict([0.5]).std / 5);
+  });
+
+  it('prior offset: unexplored regions sit at mean + offset · std', () => {
+    const g = new GaussianProcess().fit([[0], [1]], [0, 1], { lengthScale: 0.2, noise: 1e-6 }, 1);
+    expect(g.predict([100]).mean).toBeCloseTo(1, 8);
+    expect(g.predict([0]).mean).toBeCloseTo(0, 4);
+  });
+
+  it('picks hyper-parameters by marginal likelihood: a long length scale for a smooth trend, noise for scatter', () => {
+    const X = Array.from({ length: 12 }, (_, i) => [i / 11]);
+    const smooth = new GaussianProcess().fit(X, X.map(([x]) => x));
+    expect(smooth.hyper.lengthScale).toBeGreaterThanOrEqual(0.9);
+    expect(smooth.hyper.noise).toBeLessThanOrEqual(1e-3);
+    const zigzag = X.map((_, i) => (i % 2 === 0 ? 1 : -1));
+    const noisy = new GaussianProcess().fit(X, zigzag);
+    expect(noisy.hyper.noise).toBeGreaterThanOrEqual(0.05);
+  });
+});
+
+describe('expected improvement', () => {
+  it('matches its closed form d Φ(d/σ) + σ φ(d/σ)', () => {
+    const phi0 = 1 / Math.sqrt(2 * Math.PI);
+    expect(expectedImprovement(0, 1, 0)).toBeCloseTo(phi0, 6);
+    // d = 1: Φ(1) + φ(1) = 0.8413447 + 0.2419707.
+    expect(expectedImprovement(0, 1, 1)).toBeCloseTo(1.0833155, 6);
+    expect(expectedImprovement(0, 2, 1, 0.5)).toBeCloseTo(0.5 * normCdf(0.25) + (2 * Math.exp(-0.03125)) / Math.sqrt(2 * Math.PI), 6);
+    // No uncertainty: plain improvement, never negative.
+    expect(expectedImprovement(1, 0, 2)).toBe(1);
+    expect(expectedImprovement(3, 0, 2)).toBe(0);
+    expect(normCdf(1.96)).toBeCloseTo(0.9750021, 6);
+    expect(normCdf(-1.96)).toBeCloseTo(0.0249979, 6);
+  });
+});
