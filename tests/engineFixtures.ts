@@ -24,11 +24,14 @@ export function tinyWeights(): { config: RobertaConfig; tensors: Map<string, Nam
 }
 
 /** The embedded model on the current backend (`cpu` unless `backend` is given; wasm needs its package imported). */
-export async function tinyModel(opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
+export function tinyModel(opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
+  return modelOn(tinyWeights(), opts);
+}
+
+async function modelOn(weights: { config: RobertaConfig; tensors: Map<string, NamedTensor> }, opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
   const { backend = 'cpu', ...build } = opts ?? {};
   await tf.setBackend(backend);
-  const { config, tensors } = tinyWeights();
-  return buildModel(config, tensors, build);
+  return buildModel(weights.config, weights.tensors, build);
 }
 
 let randomCache: { config: RobertaConfig; tensors: Map<string, NamedTensor> } | undefined;
@@ -42,11 +45,8 @@ export function randomTinyWeights(): { config: RobertaConfig; tensors: Map<strin
 }
 
 /** The random-weight control on the current backend (`cpu` unless `backend` is given). */
-export async function randomTinyModel(opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
-  const { backend = 'cpu', ...build } = opts ?? {};
-  await tf.setBackend(backend);
-  const { config, tensors } = randomTinyWeights();
-  return buildModel(config, tensors, build);
+export function randomTinyModel(opts?: BuildOptions & { backend?: string }): Promise<RobertaModel> {
+  return modelOn(randomTinyWeights(), opts);
 }
 
 export function tinyTokenizer(): TextTokenizer {

@@ -29,8 +29,8 @@ import {
   type FinetuneData,
   type FinetuneFigures,
 } from '../core/run/finetuneEval';
+import { parseArgs as parseOptions, UsageError } from './args';
 
-class UsageError extends Error {}
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const EMBEDDED_DIR = join(ROOT, 'public', 'models', 'tiny-roberta');
@@ -75,31 +75,8 @@ const VALUED = new Set([
 ]);
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = new Map();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}' (options start with --; see --help)`);
-    let name = a.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (FLAGS.has(name)) {
-      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
-      out.set(name, '');
-      continue;
-    }
-    if (!VALUED.has(name)) throw new UsageError(`unknown option --${name} (see --help)`);
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-    }
-    if (out.has(name)) throw new UsageError(`--${name} given twice`);
-    out.set(name, value);
-  }
-  return out;
+  // Every option of this tool is given at most once: keep its single value.
+  return new Map([...parseOptions(argv, { flags: FLAGS, valued: VALUED })].map(([name, values]) => [name, values[0]]));
 }
 
 function intArg(args: Args, name: string, min: number): number | undefined {

@@ -32,8 +32,8 @@ import {
   type StrategyOptions,
   type TrainingHooks,
 } from '../core/search';
+import { parseArgs as parseOptions, UsageError } from './args';
 
-class UsageError extends Error {}
 
 const HELP = `usage: npm run search -- (--replay FILE | --synthetic NAME) --strategy NAME [options]
   --strategy NAME     ${STRATEGY_NAMES.join(' | ')}
@@ -63,31 +63,7 @@ const VALUED = new Set([
 ]);
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = new Map();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}' (options start with --; see --help)`);
-    let name = a.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (FLAGS.has(name)) {
-      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
-      out.set(name, ['']);
-      continue;
-    }
-    if (!VALUED.has(name)) throw new UsageError(`unknown option --${name} (see --help)`);
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-    }
-    if (out.has(name) && name !== 'set') throw new UsageError(`--${name} given twice`);
-    out.set(name, [...(out.get(name) ?? []), value]);
-  }
-  return out;
+  return parseOptions(argv, { flags: FLAGS, valued: VALUED, repeatable: new Set(['set']) });
 }
 
 function one(args: Args, name: string): string | undefined {
