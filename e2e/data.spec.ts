@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { shotPath } from './screenshots';
 
 const FIX = fileURLToPath(new URL('../tests/fixtures/data/', import.meta.url));
 const BAD_ROWS_EXPECTED: [number, string][] = JSON.parse(readFileSync(join(FIX, 'bad-rows.expected.json'), 'utf8')).problems;
@@ -39,7 +40,7 @@ test('bad rows: every problem listed with its line and reason; drop them, then u
   await expect(page.getByTestId('use-dataset')).toBeDisabled();
 
   await expect(page.getByTestId('drop-rows')).toHaveText('Drop these 10 rows');
-  await page.getByTestId('problems-card').screenshot({ path: 'docs/screenshots/data-problems.png' });
+  await page.getByTestId('problems-card').screenshot({ path: shotPath('data-problems.png') });
   await page.getByTestId('drop-rows').click();
   await expect(page.getByTestId('no-problems')).toBeVisible();
   await expect(page.getByTestId('row-count')).toHaveText('5');
@@ -154,7 +155,7 @@ test('demo data: 1738 score rows, seeded 90/10 split, stored in IndexedDB; scree
   );
   expect(stored).toEqual({ rows: 1738, task: 'score', splitSeed: 42 });
   expect(pageErrors).toEqual([]);
-  await page.screenshot({ path: 'docs/screenshots/data.png', fullPage: true });
+  await page.screenshot({ path: shotPath('data.png'), fullPage: true });
 });
 
 test('a 100k-row CSV parses in the worker without long main-thread tasks', async ({ page }, testInfo) => {

@@ -2,6 +2,7 @@
 // CRLF, no header), a header-less CSV, a Windows-1252 file, a "label" column that is not one, repeated
 // texts and a typo class. Each is generated here from made-up financial sentences.
 import { expect, test, type Page } from '@playwright/test';
+import { shotPath } from './screenshots';
 
 const COMPANIES = ['Aurora Oyj', 'Baltic Steel', 'Cobalt Foods', 'Delta Paper', 'Elm Logistics', 'Fjord Bank', 'Granite Tech', 'Harbor Energy', 'Iris Pharma', 'Juniper Retail', 'Kestrel Air', 'Lumen Media'];
 
@@ -63,7 +64,7 @@ test('Financial PhraseBank layout (sentence@label, BOM, CRLF, no header) is read
   await expect(page.locator('[data-testid="preview-table"] tr[data-line="3"]')).toContainText('ir@aurora.example');
   await expect(page.getByTestId('duplicates')).toHaveCount(0);
   await expect(page.getByTestId('rare-classes')).toHaveCount(0);
-  await page.getByTestId('read-as-card').screenshot({ path: 'docs/screenshots/data-read-as.png' });
+  await page.getByTestId('read-as-card').screenshot({ path: shotPath('data-read-as.png') });
   await page.getByTestId('use-dataset').click();
   const ready = page.getByTestId('dataset-ready');
   await expect(ready).toHaveAttribute('data-rows', String(rows.length));
@@ -148,7 +149,7 @@ test('a label seen once is listed as a likely typo and can be merged into the su
   expect((await labelCounts(page)).map(([l]) => l)).toEqual(['negative', 'neutral', 'positive', 'postive']);
   await rare.getByTestId('rare-fix').selectOption('merge:positive');
   await expect(page.getByTestId('rare-applied')).toHaveText('1 row merged.');
-  await page.getByTestId('problems-card').screenshot({ path: 'docs/screenshots/data-checks.png' });
+  await page.getByTestId('problems-card').screenshot({ path: shotPath('data-checks.png') });
   await expect.poll(() => labelCounts(page)).toEqual([
     ['negative', 12],
     ['neutral', 12],

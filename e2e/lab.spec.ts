@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { expect, test, type Page } from '@playwright/test';
+import { shotPath } from './screenshots';
 
 // A 40-row sample of the demo CSV (the acceptance asks for an upload of a sample of it).
 const sample = (() => {
@@ -44,7 +45,7 @@ async function prepare(page: Page) {
   await expect(page.getByTestId('ranks')).toHaveValue('4, 8');
   await expect(page.getByTestId('groups')).toHaveValue('2');
   await expect(page.getByTestId('epochs')).toHaveValue('1');
-  await page.screenshot({ path: 'docs/screenshots/search.png', fullPage: true });
+  await page.screenshot({ path: shotPath('search.png'), fullPage: true });
 }
 
 async function trialNames(page: Page): Promise<string[]> {
@@ -75,7 +76,7 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   const best = (await page.getByTestId('best-config').textContent())!;
   expect(names).toContain(best);
   await page.getByTestId('tab-run').click();
-  await page.screenshot({ path: 'docs/screenshots/run.png', fullPage: true });
+  await page.screenshot({ path: shotPath('run.png'), fullPage: true });
 
   // A finished run opens its results by itself; the Results tab shows them.
   await page.getByTestId('tab-results').click();
@@ -89,7 +90,7 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await expect(page.getByTestId('results-trivial')).toContainText('trivial baseline: always the training mean');
   const uniformText = (await page.getByTestId('results-uniform-verdict').textContent())!.trim();
   expect(uniformText).toMatch(/beats uniform|is better than the best non-uniform|are tied|within noise of each other|No uniform configuration|Only uniform/);
-  await page.screenshot({ path: 'docs/screenshots/results.png', fullPage: true });
+  await page.screenshot({ path: shotPath('results.png'), fullPage: true });
   reference = { names, best, metric };
 
   // Share link → a fresh browser context (empty IndexedDB) shows the same best configuration and metric.
@@ -110,7 +111,7 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await p2.getByTestId('tab-history').click();
   await expect(p2.getByTestId('history-card')).toContainText('No runs yet.');
   await p2.getByTestId('tab-results').click();
-  await p2.screenshot({ path: 'docs/screenshots/shared.png', fullPage: true });
+  await p2.screenshot({ path: shotPath('shared.png'), fullPage: true });
   await other.close();
 
   // Exports: the best adapter as a PEFT zip, and the run as a JSON file.
@@ -129,7 +130,7 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await page.getByTestId('playground-run').click();
   await expect(page.getByTestId('playground-results')).toBeVisible();
   await expect.poll(() => page.getByTestId('playground-results').locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(bestScores);
-  await page.screenshot({ path: 'docs/screenshots/playground.png', fullPage: true });
+  await page.screenshot({ path: shotPath('playground.png'), fullPage: true });
 
   // History lists the run; its exported run file imports back as a read-only view with the same best.
   await page.getByTestId('tab-history').click();
@@ -138,7 +139,7 @@ test('coarse search on the tiny model: every trial finishes with metrics, best s
   await expect(page.getByTestId('shared-banner')).toContainText('Imported view');
   await expect(page.getByTestId('results-best')).toHaveText(best);
   await page.getByTestId('tab-history').click();
-  await page.screenshot({ path: 'docs/screenshots/history.png', fullPage: true });
+  await page.screenshot({ path: shotPath('history.png'), fullPage: true });
 });
 
 test('reload mid-run, then resume: same trials as the uninterrupted run, none duplicated', async ({ page }) => {

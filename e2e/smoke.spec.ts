@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { shotPath } from './screenshots';
 
 test('smoke training on webgpu: loss falls and live tensors stay flat', async ({ page }) => {
   await page.goto('/');
@@ -19,5 +20,5 @@ test('smoke training on webgpu: loss falls and live tensors stay flat', async ({
   const t2 = await rows.nth(1).getAttribute('data-tensors');
   const t10 = await rows.nth(9).getAttribute('data-tensors');
   expect(t10).toBe(t2);
-  await page.screenshot({ path: 'docs/screenshots/system-check.png', fullPage: true });
+  await page.screenshot({ path: shotPath('system-check.png'), fullPage: true });
 });
