@@ -21,7 +21,7 @@ describe('PyTorch float64 reference through trainStep (tiny RoBERTa, training mo
       const res = await runReferenceCheck(fx, config, tensors);
       console.log(`reference ${fx.name}`, JSON.stringify(res.maxRelErr));
       expect(tf.memory().numTensors).toBe(before);
-      for (const q of ['features', 'score', 'logits', 'regLoss', 'clsLoss', 'loss', 'taskWeights', 'grad.lora', 'grad.heads', 'stepLosses', 'stepRegLosses', 'stepClsLosses', 'stepTaskWeights', 'gradNorms', 'stepLrs', 'change.lora', 'change.heads'])
+      for (const q of ['features', 'score', 'logits', 'regLoss', 'clsLoss', 'loss', 'taskWeights', 'grad.lora', 'grad.heads', 'gradNorm0', 'stepLosses', 'stepRegLosses', 'stepClsLosses', 'stepTaskWeights', 'gradNorms', 'stepLrs', 'change.lora', 'change.heads'])
         expect(res.maxRelErr[q], q).toBeLessThanOrEqual(res.tolerances[q]);
       if (fx.objective.mode === 'adaptive') for (const q of ['classWeights', 'minorityMask']) expect(res.maxRelErr[q], q).toBeLessThanOrEqual(res.tolerances[q]);
       expect(res.failed).toEqual([]);

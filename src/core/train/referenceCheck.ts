@@ -72,8 +72,9 @@ export interface ReferenceFile {
 
 /**
  * Tolerance per quantity (max relative error, see compareArrays). fp32 against float64: features, outputs,
- * losses, gradients and norms are observed at 1e-7…2e-6 on cpu; parameter changes after the Adam steps
- * at ≲1e-5 (Adam divides by √v, which amplifies the rounding of small gradient entries).
+ * losses, task weights, gradients and the first gradient norm are observed at 1e-8…2e-6 (cpu, wasm);
+ * parameter changes after the Adam steps at ≲1e-5 on cpu and ≲4e-5 on wasm (Adam divides by √v, which
+ * amplifies the rounding of small gradient entries), and the later steps' losses and norms inherit that.
  */
 export const REFERENCE_TOLERANCES: Record<string, number> = {
   features: 1e-5,
@@ -85,11 +86,13 @@ export const REFERENCE_TOLERANCES: Record<string, number> = {
   taskWeights: 1e-5,
   'grad.lora': 1e-5,
   'grad.heads': 1e-5,
-  stepLosses: 1e-5,
-  stepRegLosses: 1e-5,
-  stepClsLosses: 1e-5,
-  stepTaskWeights: 1e-5,
-  gradNorms: 1e-5,
+  gradNorm0: 1e-5,
+  // After the first update the trajectories carry the parameter-change error (wasm: up to 2e-5).
+  stepLosses: 1e-4,
+  stepRegLosses: 1e-4,
+  stepClsLosses: 1e-4,
+  stepTaskWeights: 1e-4,
+  gradNorms: 1e-4,
   stepLrs: 1e-9,
   classWeights: 1e-9,
   minorityMask: 0,
@@ -310,6 +313,7 @@ export async function runReferenceCheck(fixture: ReferenceFixture, configJson: u
         opt.dispose();
         ctx.dropout = undefined;
       }
+      record('gradNorm0', got.gradNorms.slice(0, 1), fx.gradNorms.slice(0, 1));
       for (const q of ['stepLosses', 'stepRegLosses', 'stepClsLosses', 'gradNorms', 'stepLrs'] as const) record(q, got[q], fx[q]);
       record('stepTaskWeights', got.stepTaskWeights, fx.stepTaskWeights.flat());
       for (const [name, v] of named) {
