@@ -193,8 +193,12 @@ test('a 100k-row CSV parses in the worker without long main-thread tasks', async
   expect((await problemLinesShown(page)).map(([l]) => l)).toEqual([25_001, 50_001, 75_001, 100_001]);
   const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
   const max = tasks.length ? Math.max(...tasks) : 0;
-  console.log(`100k rows (${(buffer.length / 2 ** 20).toFixed(1)} MiB): ready in ${elapsed} ms; main-thread long tasks: ${tasks.length}, max ${max.toFixed(0)} ms`);
-  expect(max).toBeLessThanOrEqual(200);
+  const total = tasks.reduce((a, b) => a + b, 0);
+  console.log(`100k rows (${(buffer.length / 2 ** 20).toFixed(1)} MiB): ready in ${elapsed} ms; main-thread long tasks: ${tasks.length}, total ${total.toFixed(0)} ms, max ${max.toFixed(0)} ms`);
+  // Wall-clock bounds that hold on a busy 2-core machine (where the page's one render after the reply takes
+  // 0.2–0.5 s) yet fail when parsing runs on the main thread: that blocks it for most of the 10+ s.
+  expect(total).toBeLessThanOrEqual(0.1 * elapsed);
+  expect(max).toBeLessThanOrEqual(1000);
   await page.getByTestId('drop-rows').click();
   await expect(page.getByTestId('row-count')).toHaveText('99996');
   await expect(page.getByTestId('split-counts')).toHaveAttribute('data-val', '10000');
