@@ -1,14 +1,19 @@
 """
 Independent PyTorch reference for Rank Lab's training engine (SPEC §3).
 
-Implements RoBERTa (HF RobertaModel semantics: padding-offset positions, post-LN, exact GELU, additive mask),
-per-layer LoRA (PEFT scaling), the two heads, the multitask loss, AdamW + warm-up/cosine + clip_grad_norm_
-directly in torch, reading model.safetensors by its documented format (8-byte LE header length, JSON header,
-raw LE data) with struct/json/numpy only. Writes tests/fixtures/reference/*.json that the Vitest test (and
-the browser e2e on webgpu) compare against.
+Implements RoBERTa (HF RobertaModel semantics: padding-offset positions, post-LN, exact GELU, additive mask,
+inverted dropout on embeddings, attention probabilities and hidden states), per-layer LoRA (PEFT scaling,
+rsLoRA α/√r, dropout on the LoRA input), the two heads (HF classifier dropout), the multitask loss (constant
+or DAO-adaptive task weights with class weights and the minority penalty), AdamW + warm-up/cosine +
+clip_grad_norm_ directly in torch, in float64, reading model.safetensors by its documented format (8-byte LE
+header length, JSON header, raw LE data) with struct/json/numpy only. Training mode: every dropout mask is
+drawn from a seeded torch.Generator and written to the fixture, so the engine replays the same masks.
+Writes tests/fixtures/reference/tiny-lora.json, which the Vitest check (cpu) and the browser e2e (webgpu,
+wasm) compare against; a unit test re-runs this script into a temporary folder and requires the same bytes.
 
-Usage: /usr/bin/python3 scripts/torch_reference.py            # regenerate fixtures
-       /usr/bin/python3 scripts/torch_reference.py --bench    # one JSON line per bench case (torch-cpu)
+Usage: /usr/bin/python3 scripts/torch_reference.py              # regenerate the fixture
+       /usr/bin/python3 scripts/torch_reference.py --out DIR    # write it into DIR instead
+       /usr/bin/python3 scripts/torch_reference.py --bench      # one JSON line per bench case (torch-cpu)
 """
 import base64
 import json
@@ -101,7 +106,7 @@ def encoder(w, cfg, ids, attn_mask, lora, drop=no_dropout, lora_p=0.0):
     dh = H // nh
     eps = cfg["layer_norm_eps"]
     pad = cfg["pad_token_id"]
-    p_hid, p_att = cfg["hidden_dropout_prob"], cfg["attention_probs_dropout_prob"]
+    p_hid, p_att = cfg.get("hidden_dropout_prob", 0.0), cfg.get("attention_probs_dropout_prob", 0.0)
     Bsz, S = ids.shape
     L = cfg["num_hidden_layers"]
     x = w["embeddings.word_embeddings.weight"][ids]
