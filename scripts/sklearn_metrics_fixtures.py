@@ -1,10 +1,11 @@
 """Regenerate tests/fixtures/metrics/*.json: seeded cases scored by scikit-learn itself.
 
-Run: /usr/bin/python3 scripts/sklearn_metrics_fixtures.py
+Run: /usr/bin/python3 scripts/sklearn_metrics_fixtures.py [--out DIR]   (default: tests/fixtures/metrics)
 The Vitest test src/core/train/metrics.test.ts recomputes every case in TypeScript and compares to 1e-9.
 """
 import json
 import os
+import sys
 
 import numpy as np
 import sklearn
@@ -33,7 +34,8 @@ def scores_expected(t, p):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    out = sys.argv[sys.argv.index('--out') + 1] if '--out' in sys.argv else OUT
+    os.makedirs(out, exist_ok=True)
     cases = []
     for seed, n in [(1, 20), (2, 173), (3, 1000)]:
         rng = np.random.default_rng(seed)
@@ -70,9 +72,9 @@ def main():
                             'numClasses': c['classes']['numClasses']}
         c['expected'] = {k: float(v) for k, v in expected.items()}
         c['sklearn'] = sklearn.__version__
-        with open(os.path.join(OUT, c['name'] + '.json'), 'w') as f:
+        with open(os.path.join(out, c['name'] + '.json'), 'w') as f:
             json.dump(c, f, indent=1)
-    print(f'wrote {len(cases)} cases to {os.path.normpath(OUT)}')
+    print(f'wrote {len(cases)} cases to {os.path.normpath(out)}')
 
 
 if __name__ == '__main__':
