@@ -58,7 +58,12 @@ const api = {
       throw new Error(explainStorageError(e));
     }
     const m = rec.mapping;
-    const out: DatasetSummary = { id: rec.id, name: rec.name, task: m.task, rows: rec.rows.length, hasScore: !!m.score, hasLabel: !!m.label, scoreRange: m.scoreRange };
+    const out: DatasetSummary = {
+      id: rec.id, name: rec.name, task: m.task, rows: rec.rows.length, hasScore: !!m.score, hasLabel: !!m.label, scoreRange: m.scoreRange,
+      split: { ...m.splitCounts, seed: m.splitSeed, valFraction: m.valFraction, testFraction: m.testFraction, fromColumn: m.useSplitColumn },
+      maxLength: m.maxLength,
+    };
+    if (m.truncated !== undefined) out.truncated = m.truncated;
     if (m.labels) out.labels = m.labels;
     return out;
   },

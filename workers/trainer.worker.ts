@@ -17,6 +17,9 @@ import { predict } from '../src/core/train/trainer';
 import type { AdapterSnapshot } from '../src/core/model/adapter';
 import { exportPeftAdapter, importPeftAdapter } from '../src/core/share/peft';
 import { runToShareDoc } from '../src/core/run/results';
+import { calibrate, type Calibration } from '../src/core/run/estimate';
+import type { StoredMapping } from '../src/core/run/baseline';
+import type { DataRow } from '../src/core/data/types';
 import type { ShareDoc } from '../src/core/share/schema';
 
 let backendInfo: BackendInfo | undefined;
@@ -25,6 +28,10 @@ let sessionKey = '';
 let controller: AbortController | undefined;
 let abortReason: 'pause' | 'cancel' | undefined;
 let active: Promise<void> | undefined;
+/** The run `active` is running (so a delete can stop it first). */
+let activeRunId: string | undefined;
+/** A calibration in progress: a run waits for it (both would train on the one model at once). */
+let calibrating: Promise<unknown> | undefined;
 /** PEFT adapters imported for the playground (kept in this worker only). */
 const imported = new Map<string, AdapterSnapshot>();
 
@@ -103,14 +110,48 @@ const api = {
       if (src.kind === 'files' && !src.files) throw new Error(`This run used the local folder "${src.id}". Load that folder again on the Model page, then resume.`);
       await api.loadModel(src as ModelSource);
     }
+    await calibrating?.catch(() => undefined);
+    if (active) throw new Error('A search is already running in this tab. Pause or cancel it first.');
     controller = new AbortController();
     abortReason = undefined;
     active = runLab({ db: labDb(), session: session!, runId, signal: controller.signal, onEvent, abortReason: () => abortReason });
+    activeRunId = runId;
     try {
       await active;
     } finally {
       active = undefined;
+      activeRunId = undefined;
       controller = undefined;
+    }
+  },
+
+  /** Cancel the run if it is the one running here and wait until it has stopped (before deleting it). */
+  async stopRun(runId: string): Promise<void> {
+    if (!active || activeRunId !== runId) return;
+    const running = active;
+    abortReason = 'cancel';
+    controller?.abort();
+    await running.catch(() => undefined);
+  },
+
+  /** The run being trained in this worker, if any. */
+  runningRunId(): string | undefined {
+    return activeRunId;
+  },
+
+  /** Time a few training steps of the largest configuration these settings allow, on this backend. */
+  async calibrate(datasetId: string, settings: RunSettings): Promise<Calibration> {
+    if (active) throw new Error('A search is running: the estimate is measured when the lab is idle.');
+    if (!session) throw new Error('Load a model first.');
+    const ds = await labDb().datasets.get(datasetId);
+    if (!ds) throw new Error('The dataset is no longer in browser storage: use it again on the Data page.');
+    await calibrating?.catch(() => undefined);
+    const p = calibrate(session, ds.rows as DataRow[], ds.mapping as StoredMapping, settings, { datasetId, backend: tf.getBackend() });
+    calibrating = p;
+    try {
+      return await p;
+    } finally {
+      if (calibrating === p) calibrating = undefined;
     }
   },
 

@@ -6,6 +6,7 @@ import { labDb, type RunRecord, type TrialRecord, type EpochRecord } from '../..
 import type { RunEvent } from '../../core/run/labRun';
 import type { EvalRecord } from '../../core/search';
 import type { RunSettings } from '../../core/run/settings';
+import { estimateEta } from '../../core/run/estimate';
 import { trainerWorker, Comlink } from './workers';
 
 export class RunController {
@@ -22,24 +23,31 @@ export class RunController {
   notes = $state<string[]>([]);
   error = $state<string | undefined>();
   trialStartedAt = 0;
+  /** The current trial's first reported step and when it came: steps after it are timed (a resumed trial
+   *  starts mid-way, and the first step includes compiling the kernels). */
+  private firstStep: { step: number; at: number } | undefined;
+  /** Time of the latest progress report, so the ETA is recomputed with each one. */
+  private lastStepAt = $state(0);
+  /** Step time measured in the previous trial, and its step count. */
+  private lastMsPerStep: number | undefined;
+  private lastTotalSteps: number | undefined;
 
   get settings(): RunSettings | undefined {
     return this.run?.settings as RunSettings | undefined;
   }
 
-  /** Average wall time of finished trials, and an estimate of what is left (upper bound: max trials). */
+  /** What is left: from the current trial's own steps (so trial 1 has one too) and the finished trials; the
+   *  "at most" figure is never below the remaining steps × the measured step time. */
   eta = $derived.by(() => {
-    const done = this.trials.filter((t) => t.status === 'done' || t.status === 'failed');
     const s = this.settings;
-    if (!s || !done.length) return undefined;
-    const avg = done.reduce((a, t) => a + t.timeMs, 0) / done.length;
-    const left = Math.max(0, s.maxEvals - done.length);
-    let currentLeft = 0;
-    if (this.progress && this.progress.step > 0) {
-      const elapsed = Date.now() - this.trialStartedAt;
-      currentLeft = (elapsed / this.progress.step) * (this.progress.totalSteps - this.progress.step);
-    }
-    return { avgTrialMs: avg, upperBoundMs: currentLeft + Math.max(0, left - (this.current ? 1 : 0)) * avg, trialsLeft: left };
+    if (!s) return undefined;
+    const finishedMs = this.trials.filter((t) => t.status === 'done' || t.status === 'failed').map((t) => t.timeMs);
+    const p = this.progress;
+    const first = this.firstStep;
+    const current = this.current && p
+      ? { step: p.step, totalSteps: p.totalSteps, stepsTimed: first ? p.step - first.step : 0, timedMs: first ? this.lastStepAt - first.at : 0 }
+      : undefined;
+    return estimateEta({ maxTrials: s.maxEvals, finishedMs, current, stepsPerTrial: p?.totalSteps ?? this.lastTotalSteps, msPerStep: this.lastMsPerStep });
   });
 
   async open(runId: string): Promise<void> {
@@ -49,7 +57,12 @@ export class RunController {
     this.status = this.run?.status ?? 'idle';
     // A run marked running that no worker is running was interrupted (tab closed or reloaded).
     if (this.status === 'running' && !(await trainerWorker().isRunning())) this.status = 'interrupted';
-    this.current = this.trials.find((t) => t.status === 'running');
+    // Only a run that is training has a current trial; a stopped one shows its stored trials as they are.
+    this.current = this.status === 'running' ? this.trials.find((t) => t.status === 'running') : undefined;
+    this.progress = undefined;
+    this.firstStep = undefined;
+    this.stepLosses = [];
+    this.notes = [];
     this.best = null;
     this.error = this.run?.error;
   }
@@ -59,18 +72,26 @@ export class RunController {
       case 'status':
         this.status = e.status;
         if (e.message) this.error = e.message;
+        // Stopped: nothing is training any more, whatever the last progress report said.
+        if (e.status !== 'running') this.clearProgress();
         break;
       case 'trial-start':
+        this.rememberStepTime();
         this.current = e.trial;
         this.stepLosses = [];
         this.progress = undefined;
+        this.firstStep = undefined;
         this.trialStartedAt = Date.now();
         this.upsert(e.trial);
         break;
-      case 'step':
+      case 'step': {
+        const now = Date.now();
         this.stepLosses.push({ step: e.step, loss: e.loss });
         this.progress = { step: e.step, totalSteps: e.totalSteps };
+        this.firstStep ??= { step: e.step, at: now };
+        this.lastStepAt = now;
         break;
+      }
       case 'epoch':
         if (this.current && this.current.id === e.trialId) {
           this.current.epochs = [...this.current.epochs, e.epoch as EpochRecord];
@@ -94,6 +115,36 @@ export class RunController {
     }
   }
 
+  /** Keep the finished trial's step time for the next trial's first moments. */
+  private rememberStepTime() {
+    const p = this.progress;
+    const f = this.firstStep;
+    if (p && f && p.step > f.step) {
+      this.lastMsPerStep = (this.lastStepAt - f.at) / (p.step - f.step);
+      this.lastTotalSteps = p.totalSteps;
+    }
+  }
+
+  private clearProgress() {
+    this.current = undefined;
+    this.progress = undefined;
+    this.firstStep = undefined;
+  }
+
+  /** Forget the run (it was deleted): the Run page goes back to "no run". */
+  forget(): void {
+    this.runId = undefined;
+    this.run = undefined;
+    this.status = 'idle';
+    this.trials = [];
+    this.stepLosses = [];
+    this.best = null;
+    this.memory = undefined;
+    this.notes = [];
+    this.error = undefined;
+    this.clearProgress();
+  }
+
   private upsert(t: TrialRecord) {
     const i = this.trials.findIndex((x) => x.id === t.id);
     const copy = { ...t };
@@ -115,8 +166,17 @@ export class RunController {
       this.status = (await labDb().runs.get(this.runId))?.status ?? 'failed';
       if (this.status === 'running') this.status = 'interrupted';
     }
-    this.run = await labDb().runs.get(this.runId);
+    // The stored state is the truth once the worker has stopped (it may have been deleted meanwhile).
+    if (!this.runId) return;
+    const run = await labDb().runs.get(this.runId);
+    if (!run) {
+      this.forget();
+      return;
+    }
+    this.run = run;
+    this.status = run.status === 'running' ? 'interrupted' : run.status;
     this.trials = await labDb().trials.where('runId').equals(this.runId).sortBy('index');
+    this.clearProgress();
   }
 
   pause() {

@@ -109,6 +109,13 @@ describe('DataSession', () => {
     const short = await s.remap(sum.mapping!, { maxLength: 8 });
     expect(short.stats.tokens!.overMax).toBeGreaterThan(0);
     expect(short.stats.tokens!.overMax).toBeLessThan(1738);
+    // What is stored is what the page showed: the split (with its test part), the max length and how many
+    // rows it cuts; every run on this dataset uses these.
+    s.split({ seed: 9, valFraction: 0.1, testFraction: 0.2 });
+    const stored = await s.record();
+    expect(stored.mapping).toMatchObject({ splitSeed: 9, valFraction: 0.1, testFraction: 0.2, useSplitColumn: false, maxLength: 8 });
+    expect(stored.mapping.splitCounts).toEqual({ train: 1738 - 174 - 348, val: 174, test: 348 });
+    expect(stored.mapping.truncated).toBe(short.stats.tokens!.overMax);
   });
 
   it('caps the problems it sends but counts them all, and the report lists every one', async () => {

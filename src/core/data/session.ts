@@ -173,11 +173,17 @@ export interface StoredMapping extends ColumnMapping {
   task: TaskKind;
   labels?: string[];
   scoreRange: [number, number] | null;
-  /** The split previewed on the Data page (the search setup may choose its own seed). */
+  /** The split decided on the Data page: every trial of every run on this dataset uses it unchanged. */
   splitSeed: number;
   valFraction: number;
   testFraction: number;
   useSplitColumn: boolean;
+  /** Max tokens per text (with <s> and </s>) decided on the Data page; every run cuts texts there. */
+  maxLength: number;
+  /** Rows longer than maxLength (cut when trained on); absent when the tokenizer could not be loaded. */
+  truncated?: number;
+  /** Rows per part of the split. */
+  splitCounts: { train: number; val: number; test: number };
 }
 
 export interface DatasetRecordData {
@@ -304,7 +310,7 @@ export class DataSession {
     assertReady(ds);
     const split = this.split_ ?? { seed: 42, valFraction: 0.1, testFraction: 0, useSplitColumn: !!ds.mapping.split };
     // Checked again here so a stale split preview never gets stored.
-    this.split(split);
+    const counts = this.split(split);
     const fingerprint = await datasetFingerprint(ds);
     const mapping: StoredMapping = {
       ...ds.mapping,
@@ -314,7 +320,11 @@ export class DataSession {
       valFraction: split.valFraction ?? 0.1,
       testFraction: split.testFraction ?? 0,
       useSplitColumn: split.useSplitColumn ?? false,
+      maxLength: this.opts.maxLength,
+      splitCounts: { train: counts.train, val: counts.val, test: counts.test },
     };
+    const truncated = this.truncatedRows();
+    if (truncated !== undefined) mapping.truncated = truncated;
     if (ds.labels) mapping.labels = ds.labels;
     return {
       // Same rows + same name → same id, so saving twice replaces rather than duplicates.
@@ -439,6 +449,13 @@ export class DataSession {
     }
     if (gen !== this.generation) throw cancelled();
     this.tokenizeMs = performance.now() - t0;
+  }
+
+  /** Rows longer than the max length, when every row's token length is known. */
+  private truncatedRows(): number | undefined {
+    const ds = this.ds;
+    if (!ds || this.tokenColumn !== ds.mapping.text || !ds.rows.every((r) => this.tokenLens.has(r.line))) return undefined;
+    return ds.rows.filter((r) => this.tokenLens.get(r.line)! > this.opts.maxLength).length;
   }
 
   private summary(): DataSummary {

@@ -1,6 +1,6 @@
 /**
- * The run's targets on its own train/validation split (exactly as every trial sees them, without the
- * tokenization) and the trivial baseline on that split: the constant predictors a trained model must beat.
+ * The run's targets on its dataset's train/validation/test split (exactly as every trial sees them, without
+ * the tokenization) and the trivial baseline on that split: the constant predictors a trained model must beat.
  *
  * - scores: predict the mean of the training scores for every validation row (MSE ≈ the validation
  *   variance, R² ≈ 0, slightly below 0 when the training mean differs from the validation mean);
@@ -21,6 +21,28 @@ export interface StoredMapping {
   task: TaskKind;
   labels?: string[];
   scoreRange?: [number, number] | null;
+  /** The split chosen on the Data page (absent on datasets stored before it was kept with them: the run's
+   *  own seed and validation share are used then, with no test part). */
+  splitSeed?: number;
+  valFraction?: number;
+  testFraction?: number;
+  useSplitColumn?: boolean;
+  /** Max tokens per text chosen on the Data page (absent on older datasets: the run's setting). */
+  maxLength?: number;
+}
+
+/** What a run's settings contribute to its split: only used for datasets stored without their own split. */
+export interface SplitFallback {
+  seed: number;
+  valFraction: number;
+  multitask: boolean;
+}
+
+/** The dataset's split as decided on the Data page, or (older datasets) the run's seed and validation share. */
+export function datasetSplit(rows: readonly DataRow[], mapping: StoredMapping, s: SplitFallback): { seed: number; valFraction: number; testFraction: number; useSplitColumn: boolean } {
+  if (mapping.splitSeed !== undefined)
+    return { seed: mapping.splitSeed, valFraction: mapping.valFraction ?? 0.1, testFraction: mapping.testFraction ?? 0, useSplitColumn: !!mapping.useSplitColumn };
+  return { seed: s.seed, valFraction: s.valFraction, testFraction: 0, useSplitColumn: rows.some((r) => r.split) };
 }
 
 /** What a row is trained towards: its score and/or class id (the trainer's `Row` without token ids). */
@@ -33,19 +55,18 @@ export interface SplitTargets {
   /** Indices into the stored rows. */
   trainIndex: number[];
   valIndex: number[];
+  /** Held-out rows: never trained on, never used to choose; scored once the search has finished. */
+  testIndex: number[];
   train: Target[];
   val: Target[];
+  test: Target[];
   /** Classes of the classification head (0 = none; 5 = the derived classes when only scores exist). */
   numClasses: number;
   classNames?: string[];
 }
 
-/** Split the stored rows with the run's seed and map them to targets, as `prepareTrialData` does. */
-export function splitTargets(
-  rows: readonly DataRow[],
-  mapping: StoredMapping,
-  s: { seed: number; valFraction: number; multitask: boolean },
-): SplitTargets {
+/** Split the stored rows as the dataset says (see datasetSplit) and map them to targets, as `prepareTrialData` does. */
+export function splitTargets(rows: readonly DataRow[], mapping: StoredMapping, s: SplitFallback): SplitTargets {
   const hasScore = mapping.task !== 'label';
   const labels = mapping.labels ?? [];
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -57,13 +78,14 @@ export function splitTargets(
     if (useLabels && r.label !== undefined) t.label = labelIndex.get(r.label);
     return t;
   };
-  const useSplitColumn = rows.some((r) => r.split);
-  const split = splitRows(rows, { seed: s.seed, valFraction: s.valFraction, useSplitColumn });
+  const split = splitRows(rows, datasetSplit(rows, mapping, s));
   return {
     trainIndex: split.train,
     valIndex: split.val,
+    testIndex: split.test,
     train: split.train.map((i) => toTarget(rows[i])),
     val: split.val.map((i) => toTarget(rows[i])),
+    test: split.test.map((i) => toTarget(rows[i])),
     numClasses,
     classNames: useLabels ? labels : numClasses === 5 ? [...DERIVED_CLASS_NAMES] : undefined,
   };
@@ -108,11 +130,7 @@ export function trivialBaseline(train: readonly Target[], val: readonly Target[]
 }
 
 /** The trivial baseline of a run: its stored rows, split with its settings exactly as its trials see them. */
-export function runBaseline(
-  rows: readonly DataRow[],
-  mapping: StoredMapping,
-  s: { seed: number; valFraction: number; multitask: boolean },
-): TrivialBaseline | undefined {
+export function runBaseline(rows: readonly DataRow[], mapping: StoredMapping, s: SplitFallback): TrivialBaseline | undefined {
   const t = splitTargets(rows, mapping, s);
   return trivialBaseline(t.train, t.val, t.numClasses, t.classNames);
 }

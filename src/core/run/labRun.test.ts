@@ -10,6 +10,11 @@ import { compareWithTrivial } from './verdict';
 import { PRESETS, type RunSettings } from './settings';
 import { loadDataset } from '../data/dataset';
 import { datasetFingerprint } from '../data/stats';
+import { splitRows } from '../data/split';
+import { decodeShareLink, encodeShareLink } from '../share/shareLink';
+import { calibrate, runEstimate } from './estimate';
+import type { ModelInput } from '../model/roberta';
+import type { EncodedBatch } from '../model/tokenizer';
 
 const pub = new URL('../../../public/', import.meta.url);
 const localFetch = (async (url: string) => new Response(readFileSync(new URL(String(url).replace(/^\//, ''), pub)))) as unknown as typeof fetch;
@@ -106,6 +111,97 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     expect((await dbB.runs.get('B'))!.baseline).toBeUndefined();
     expect((await runToShareDoc(dbB, 'B')).baseline).toEqual(stored);
     console.log('lab run trials:', trialsA.map((t) => `${t.name} mse=${t.metrics.mse.toFixed(4)}`).join(', '), '| best', doc.best?.config);
+  });
+
+  it('trains on the Data page’s split and max length only; test rows are scored once, after the search', async () => {
+    const db = new LabDB(`t-${Math.random()}`);
+    const rows = demoRows(40);
+    const csv = 'text,score\n' + rows.map((r) => `"${r.text.replace(/"/g, '""')}",${r.score}`).join('\n');
+    const fingerprint = await datasetFingerprint((await loadDataset(csv)).dataset!);
+    // The Data page decided: seed 7, 10 % validation, 20 % test, texts cut at 16 tokens. The run's own
+    // seed (3), validation share (0.3) and max length (24) must not change any of that.
+    const split = { splitSeed: 7, valFraction: 0.1, testFraction: 0.2, useSplitColumn: false, maxLength: 16 };
+    await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint, rows, mapping: { task: 'score', scoreRange: [-1, 1], ...split } });
+    await db.runs.put({
+      id: 'T', name: 'split', createdAt: 0, updatedAt: 0, status: 'paused', settings: { ...settings, valFraction: 0.3, maxEvals: 3 }, modelId: 'rank-lab/tiny-roberta',
+      model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'ds',
+    });
+    const parts = splitRows(rows, { seed: 7, valFraction: 0.1, testFraction: 0.2 });
+    expect([parts.train.length, parts.val.length, parts.test.length]).toEqual([28, 4, 8]);
+    const encode = (i: number) => session.tokenizer.encode(rows[i].text, 16).join(' ');
+    const testSeqs = new Set(parts.test.map(encode));
+    const valSeqs = new Set(parts.val.map(encode));
+    const trainSeqs = new Set(parts.train.map(encode));
+
+    // Every sequence that reaches a training forward pass (not the evaluations), recorded at the model.
+    const model = session.model;
+    const encOf = new WeakMap<ModelInput, EncodedBatch>();
+    const trained = new Set<string>();
+    let trainedTooLong = 0;
+    const { prepareInput, forward } = model;
+    model.prepareInput = function (enc: EncodedBatch) {
+      const input = prepareInput.call(this, enc);
+      encOf.set(input, enc);
+      return input;
+    };
+    model.forward = function (input, opts) {
+      const enc = encOf.get(input);
+      if (opts.training && enc) {
+        for (let b = 0; b < enc.batch; b++) {
+          const len = enc.lengths[b];
+          if (len > 16) trainedTooLong++;
+          trained.add(Array.from(enc.inputIds.subarray(b * enc.seqLen, b * enc.seqLen + len)).join(' '));
+        }
+      }
+      return forward.call(this, input, opts);
+    };
+    const totals = new Set<number>();
+    try {
+      await runLab({ db, session, runId: 'T', signal: new AbortController().signal, onEvent: (e) => e.type === 'step' && totals.add(e.totalSteps) });
+    } finally {
+      model.prepareInput = prepareInput;
+      model.forward = forward;
+    }
+    // Steps per trial follow the Data page's train count (28 rows, batch 8, 1 epoch → 4), not the run's 0.3.
+    expect([...totals]).toEqual([Math.ceil(28 / settings.batchSize)]);
+    expect(trained.size).toBeGreaterThan(0);
+    for (const seq of trained) {
+      expect(testSeqs.has(seq)).toBe(false);
+      expect(valSeqs.has(seq) && !trainSeqs.has(seq)).toBe(false);
+    }
+    expect([...trainSeqs].every((q) => trained.has(q))).toBe(true);
+    expect(trainedTooLong).toBe(0);
+
+    // The test rows were scored after the search: the best, the uniform it is compared with, the trivial baseline.
+    const run = (await db.runs.get('T'))!;
+    expect(run.status).toBe('done');
+    expect(run.baseline!.trainRows).toBe(28);
+    expect(run.baseline!.valRows).toBe(4);
+    const test = run.test!;
+    expect(test.rows).toBe(8);
+    expect(test.best!.config).toBe(run.best!.name);
+    expect(Number.isFinite(test.best!.metrics.mse)).toBe(true);
+    expect(test.uniform!.config.split('@').every((r, _, a) => r === a[0])).toBe(true);
+    expect(Number.isFinite(test.uniform!.metrics.mse)).toBe(true);
+    expect(Number.isFinite(test.trivial!.mse)).toBe(true);
+    // Test metrics are not the validation metrics (other rows).
+    expect(test.best!.metrics.mse).not.toBe(run.best!.metrics.mse);
+    const doc = await runToShareDoc(db, 'T');
+    expect(doc.test).toEqual(test);
+    // The test metrics travel in a share link.
+    const shared = decodeShareLink(encodeShareLink(doc));
+    expect(shared.ok && shared.doc.test?.best?.metrics.mse).toBeCloseTo(test.best!.metrics.mse, 5);
+    expect(shared.ok && shared.doc.test?.uniform?.config).toBe(test.uniform!.config);
+
+    // The time estimate measures real steps on the same split.
+    const c = await calibrate(session, rows, { task: 'score', scoreRange: [-1, 1], ...split }, { ...settings, valFraction: 0.3 }, { datasetId: 'ds', backend: 'cpu' });
+    expect(c.trainRows).toBe(28);
+    expect(c.valRows).toBe(4);
+    expect(c.msPerStep).toBeGreaterThan(0);
+    const est = runEstimate(c, { ...settings, maxEvals: 3 });
+    expect(est.stepsPerTrial).toBe(4);
+    expect(est.totalMs).toBeGreaterThan(3 * 4 * c.msPerStep);
+    expect(Number.isFinite(est.totalMs)).toBe(true);
   });
 
   it('a label-only dataset runs a classification-only search with accuracy and F1', async () => {

@@ -10,12 +10,16 @@ import { explainStorageError } from '../store/db';
 import type { ModelSession } from './modelSession';
 import type { RunSettings } from './settings';
 import type { DataRow } from '../data/types';
-import { runBaseline, splitTargets, type StoredMapping, type Target } from './baseline';
+import { runBaseline, splitTargets, trivialBaseline, type SplitTargets, type StoredMapping, type Target } from './baseline';
+import { runToShareDoc, uniformBaseline } from './results';
+import type { TestReport } from '../share/schema';
 import { runSearch, costOf, expandGroups, type SearchEvent, type EvalRecord, type RankConfig } from '../search';
 import type { Fidelity } from '../search/objective';
 import { TrainingObjective, spaceForModel } from '../train/trainingObjective';
 import { createTrainingHooks } from '../train/searchHooks';
-import type { Row, TrialCheckpoint, TrialData, TrialSettings, TrialResult } from '../train/trainer';
+import { contextFromSnapshot, evaluateRows, type Row, type TrialCheckpoint, type TrialData, type TrialSettings, type TrialResult } from '../train/trainer';
+import type { AdapterSnapshot } from '../model/adapter';
+import type { RobertaModel } from '../model/roberta';
 
 export type { StoredMapping } from './baseline';
 
@@ -46,16 +50,71 @@ export function trialId(runId: string, key: string, epochs: number): string {
   return `${runId}:${key}@${epochs}`;
 }
 
-/** Tokenize and split the stored rows exactly as every trial of the run sees them. */
-export function prepareTrialData(rows: DataRow[], mapping: StoredMapping, s: RunSettings, session: ModelSession): TrialData {
+/** The trials' rows plus the held-out test rows, which only the final scoring sees. */
+export interface PreparedData extends TrialData {
+  test: Row[];
+  /** Max tokens per text: the dataset's (Data page), else the run's setting (older datasets). */
+  maxLength: number;
+  targets: SplitTargets;
+}
+
+/** The max length a run's texts are cut at: decided with the dataset on the Data page. */
+export function runMaxLength(mapping: StoredMapping, s: RunSettings): number {
+  return mapping.maxLength ?? s.maxLength;
+}
+
+/** Tokenize and split the stored rows exactly as every trial of the run sees them (the dataset's split and max length). */
+export function prepareTrialData(rows: DataRow[], mapping: StoredMapping, s: RunSettings, session: ModelSession): PreparedData {
   const t = splitTargets(rows, mapping, s);
-  const toRow = (i: number, target: Target): Row => ({ ids: session.tokenizer.encode(rows[i].text, s.maxLength), ...target });
+  const maxLength = runMaxLength(mapping, s);
+  const toRow = (i: number, target: Target): Row => ({ ids: session.tokenizer.encode(rows[i].text, maxLength), ...target });
   return {
     train: t.trainIndex.map((i, k) => toRow(i, t.train[k])),
     val: t.valIndex.map((i, k) => toRow(i, t.val[k])),
+    test: t.testIndex.map((i, k) => toRow(i, t.test[k])),
     numClasses: t.numClasses,
     classNames: t.classNames,
+    maxLength,
+    targets: t,
   };
+}
+
+/**
+ * Score the search's choice on the test rows, once it has finished: the best configuration, the uniform one
+ * the Results page compares it with, and the trivial baseline (fitted on the training rows). Uses the stored
+ * adapters, so nothing is trained again and the test rows never influence a choice.
+ */
+export async function scoreTestRows(db: LabDB, runId: string, model: RobertaModel, prepared: PreparedData): Promise<TestReport | undefined> {
+  if (!prepared.test.length) return undefined;
+  const doc = await runToShareDoc(db, runId);
+  const trials = await db.trials.where('runId').equals(runId).toArray();
+  const metric = doc.settings.objective.metric;
+  const report: TestReport = { rows: prepared.test.length };
+  const notes: string[] = [];
+  const score = async (config: string, metricValue: number | undefined): Promise<TestReport['best']> => {
+    const done = trials.filter((t) => t.name === config && t.status === 'done');
+    const rec = done.find((t) => t.metrics[metric] === metricValue) ?? done.at(-1);
+    const snap = rec ? ((await db.adapters.get(rec.id))?.snapshot as AdapterSnapshot | undefined) : undefined;
+    if (!snap) {
+      notes.push(`${config} has no stored adapter (too large to keep), so it has no test metrics.`);
+      return undefined;
+    }
+    const ctx = contextFromSnapshot(model, snap);
+    try {
+      return { config, metrics: numeric(await evaluateRows(ctx, prepared.test, prepared.numClasses)) };
+    } finally {
+      ctx.lora.dispose();
+      ctx.heads.dispose();
+    }
+  };
+  if (doc.best) report.best = await score(doc.best.config, doc.best.metrics[metric]);
+  const uniform = uniformBaseline(doc);
+  if (uniform) report.uniform = uniform.config === report.best?.config ? report.best : await score(uniform.config, uniform.metrics[metric]);
+  const t = prepared.targets;
+  const trivial = trivialBaseline(t.train, t.test, t.numClasses, t.classNames);
+  if (trivial) report.trivial = trivial.metrics;
+  if (notes.length) report.note = notes.join(' ');
+  return report;
 }
 
 export function trialSettings(s: RunSettings, numLayers: number, baseModel: string, hasScore: boolean): TrialSettings {
@@ -100,7 +159,9 @@ export async function runLab(env: LabRunEnv): Promise<void> {
   };
   await setStatus('running', { backend: tf.getBackend(), error: undefined });
 
-  const data = prepareTrialData(dataset.rows as DataRow[], mapping, s, session);
+  const prepared = prepareTrialData(dataset.rows as DataRow[], mapping, s, session);
+  // Only the training and validation rows go to the trials; the test rows wait for the final scoring.
+  const data: TrialData = { train: prepared.train, val: prepared.val, numClasses: prepared.numClasses, classNames: prepared.classNames };
   // The constant predictors every trial must beat, on this very split (once per run; cheap, so a resumed
   // run simply writes the same values again).
   const baseline = runBaseline(dataset.rows as DataRow[], mapping, s);
@@ -238,8 +299,23 @@ export async function runLab(env: LabRunEnv): Promise<void> {
   }
   if (signal.aborted) {
     const why = env.abortReason?.() ?? 'pause';
+    if (why === 'cancel') {
+      // A cancelled run never resumes: its unfinished trial says so, and its checkpoints go.
+      const open = current;
+      if (open) await db.trials.update(open.id, { status: 'cancelled', finishedAt: Date.now() });
+      await db.checkpoints.where('runId').equals(runId).delete();
+    }
     await setStatus(why === 'cancel' ? 'cancelled' : 'paused');
     return;
+  }
+  if (prepared.test.length) {
+    onEvent({ type: 'note', message: `Scoring the best and the uniform configuration on the ${prepared.test.length} test row${prepared.test.length === 1 ? '' : 's'}.` });
+    try {
+      const test = await scoreTestRows(db, runId, model, prepared);
+      if (test) await db.runs.update(runId, { test });
+    } catch (e) {
+      onEvent({ type: 'note', message: `The test rows could not be scored: ${e instanceof Error ? e.message : String(e)}` });
+    }
   }
   await setStatus('done', { best: done?.best ? { name: done.best.name, metrics: done.best.metrics } : undefined });
   onEvent({ type: 'done', best: done?.best ?? null, evaluations: done?.evaluations ?? 0, stopReason: done?.stopReason ?? 'finished' });

@@ -7,7 +7,7 @@ import { targetShape, type RunSettings } from './settings';
 import { contiguousGroups } from '../search/space';
 import { metricDirection } from '../search/objective';
 import {
-  pickBest, shareDocSchema, datasetSchema, formatIssues, trivialBaselineSchema, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial, type TrivialBaseline,
+  pickBest, shareDocSchema, datasetSchema, formatIssues, trivialBaselineSchema, testReportSchema, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial, type TrivialBaseline,
 } from '../share/schema';
 import { trialFromEvalRecord } from '../share/fromSearch';
 import { runBaseline, type StoredMapping } from './baseline';
@@ -68,6 +68,8 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
   };
   const baseline = storedBaseline(run, ds.rows as DataRow[], ds.mapping as StoredMapping, s);
   if (baseline) doc.baseline = baseline;
+  const test = testReportSchema.safeParse(run.test);
+  if (run.test !== undefined && test.success) doc.test = test.data;
   const check = shareDocSchema.safeParse(doc);
   if (!check.success) throw new Error(`Could not summarise this run: ${formatIssues(check.error)}`);
   return check.data;

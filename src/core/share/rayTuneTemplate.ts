@@ -17,7 +17,7 @@ the parameter budget filter, the objective metric and direction, the seed, and m
          [--label-column label] [--split-column split] [--num-samples 64] [--gpus-per-trial 1]
   python rank_lab_raytune.py --list-configs      # print the feasible configurations and exit
 
-Results file (import it in Rank Lab: Results > Import Ray Tune results), JSON Lines, UTF-8:
+Results file (import it in Rank Lab: History > Import results), JSON Lines, UTF-8:
   line 1: {"kind": "header", "format": "rank-lab-raytune", "version": 1, "model": {...},
            "settings": {...}, "dataset": {"sha256", "rows", "task", "score"?, "classes"?}}
   then one line per trial:

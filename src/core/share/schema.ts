@@ -178,6 +178,23 @@ export const trivialBaselineSchema = z.strictObject({
 });
 export type TrivialBaseline = z.infer<typeof trivialBaselineSchema>;
 
+/**
+ * Metrics on the held-out test rows (the dataset's test part, never trained on nor used to choose): of the
+ * best configuration, of the uniform configuration it is compared with, and of the trivial baseline. The
+ * search chose on validation; these say how that choice holds on rows it never saw. Optional: only runs
+ * whose dataset has a test part carry it.
+ */
+const testEntrySchema = z.strictObject({ config: z.string().max(LIMITS.maxLayers * 6), metrics: metricsRecord });
+export const testReportSchema = z.strictObject({
+  rows: nonNegInt(100_000_000),
+  best: testEntrySchema.optional(),
+  uniform: testEntrySchema.optional(),
+  trivial: metricsRecord.optional(),
+  /** Why a configuration has no test metrics (e.g. its adapter was too large to keep). */
+  note: plainText(300).optional(),
+});
+export type TestReport = z.infer<typeof testReportSchema>;
+
 export const shareDocSchema = z
   .strictObject({
     schemaVersion: z.literal(SHARE_SCHEMA_VERSION),
@@ -192,6 +209,7 @@ export const shareDocSchema = z
     trials: z.array(trialSchema).max(LIMITS.maxTrials),
     best: bestSchema.nullable(),
     baseline: trivialBaselineSchema.optional(),
+    test: testReportSchema.optional(),
   })
   .superRefine((d, ctx) => {
     const g = d.settings.groups.reduce((a, b) => a + b, 0);

@@ -5,7 +5,8 @@
  *   { v: 1, title?, createdAt?, model, dataset, settings,
  *     t: { k: [metric names], r: [[ranks, params, [metric values | null], statusIndex, timeMs, epochs, curve?], …] },
  *     b: index of the best trial in r | { config, ranks, metrics } | null, baseline? }
- * (`baseline`, the trivial baseline, was added later and is optional: older links without it still open.)
+ * (`baseline`, the trivial baseline, and `test`, the held-out test metrics, were added later and are optional:
+ * older links without them still open.)
  * Metrics and statistics are rounded to 6 significant digits; times to whole milliseconds.
  *
  * Decoding treats the link as hostile: size checked before inflating, inflation capped (zip bombs),
@@ -48,6 +49,7 @@ interface WireDoc {
   t: { k: string[]; r: WireTrial[] };
   b: number | NonNullable<ShareDoc['best']> | null;
   baseline?: ShareDoc['baseline'];
+  test?: ShareDoc['test'];
 }
 
 /** Round to `digits` significant digits (keeps links short; 6 digits is far below metric noise). */
@@ -97,6 +99,11 @@ function toWire(doc: ShareDoc, withCurves: boolean): WireDoc {
   if (doc.baseline) {
     const bl = doc.baseline;
     w.baseline = { ...bl, metrics: roundMetrics(bl.metrics), ...(bl.mean !== undefined ? { mean: roundSig(bl.mean) } : {}) };
+  }
+  if (doc.test) {
+    const t = doc.test;
+    const entry = (e: { config: string; metrics: Record<string, number> } | undefined) => (e ? { config: e.config, metrics: roundMetrics(e.metrics) } : undefined);
+    w.test = JSON.parse(JSON.stringify({ ...t, best: entry(t.best), uniform: entry(t.uniform), trivial: t.trivial ? roundMetrics(t.trivial) : undefined }));
   }
   return w;
 }

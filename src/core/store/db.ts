@@ -4,7 +4,7 @@
  * an upgrade, never by editing an existing version.
  */
 import Dexie, { type Table } from 'dexie';
-import type { TrivialBaseline } from '../share/schema';
+import type { TestReport, TrivialBaseline } from '../share/schema';
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'cancelled' | 'failed';
 export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
@@ -29,6 +29,9 @@ export interface RunRecord {
   /** The trivial baseline on the run's split (mean / majority class; written when the run starts). Absent on
    *  runs stored before it was recorded: the results document then computes it from the dataset. */
   baseline?: TrivialBaseline;
+  /** Metrics on the dataset's held-out test rows (best, uniform, trivial), written when the search finishes;
+   *  absent when the dataset has no test part. */
+  test?: TestReport;
 }
 
 export interface EpochRecord {
