@@ -114,12 +114,57 @@ describe('PEFT import', () => {
     ['unknown tensor', { ...files, 'adapter_model.safetensors': withExtra('base_model.model.roberta.embeddings.word_embeddings.lora_embedding_A', [4, 10]) }, /cannot place: "base_model\.model\.roberta\.embeddings/],
     ['head missing bias', { ...files, 'adapter_model.safetensors': without('base_model.model.classifier.out_proj.bias') }, /classifier\.out_proj\.bias" is missing/],
     ['corrupt safetensors', { ...files, 'adapter_model.safetensors': files['adapter_model.safetensors'].slice(0, 100) }, /adapter_model\.safetensors: .*truncated|adapter_model\.safetensors:/],
-    ['bad rank_pattern regex', { ...files, 'adapter_config.json': enc({ ...cfg, rank_pattern: { '(': 3 } }) }, /not a valid regular expression/],
+    ['rank_pattern key written as a regex', { ...files, 'adapter_config.json': enc({ ...cfg, rank_pattern: { '(': 3 } }) }, /is a regular expression; Rank Lab reads keys as module paths/],
+    ['lora_alpha 1e308', { ...files, 'adapter_config.json': enc({ ...cfg, lora_alpha: 1e308 }) }, /lora_alpha 1e\+308 is outside/],
+    ['lora_alpha 0', { ...files, 'adapter_config.json': enc({ ...cfg, lora_alpha: 0 }) }, /lora_alpha 0 is outside/],
+    ['alpha_pattern 1e308', { ...files, 'adapter_config.json': enc({ ...cfg, alpha_pattern: { 'encoder.layer.1.attention.self.query': 1e308, 'encoder.layer.1.attention.self.value': 1e308 } }) }, /alpha_pattern gives .*layer\.1.* lora_alpha 1e\+308/],
+    ['tensor named constructor', { ...files, 'adapter_model.safetensors': withExtra('base_model.model.constructor', [1]) }, /cannot place: "base_model\.model\.constructor"/],
+    ['tensor named __proto__', { ...files, 'adapter_model.safetensors': withExtra('base_model.model.__proto__', [1]) }, /cannot place: "base_model\.model\.__proto__"/],
+    ['no heads', { ...files, 'adapter_model.safetensors': writeSafetensors(new Map([...tensors].filter(([n]) => n.includes('lora_')))) }, /no task head/],
   ];
   it.each(bad)('%s → clear error', (_n, input, msg) => {
     const r = importPeftAdapter(input, expected);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(msg);
+  });
+
+  it('matches rank_pattern keys as module paths or their endings (PEFT-style suffixes)', () => {
+    // Layer 1 has rank 4 and layer 3 rank 2 while the config's r is the most common rank: written as endings.
+    const rp: Record<string, number> = {};
+    for (const [k, v] of Object.entries(cfg.rank_pattern as Record<string, number>)) rp[k.replace(/^roberta\./, '')] = v;
+    expect(Object.keys(rp).length).toBeGreaterThan(0);
+    expect(importPeftAdapter({ ...files, 'adapter_config.json': enc({ ...cfg, rank_pattern: rp }) }, expected).ok).toBe(true);
+    // A key that is only part of a path segment must not match ("self.query" ≠ "elf.query").
+    const partial = Object.fromEntries(Object.entries(rp).map(([k, v]) => [k.slice(1), v]));
+    expect(importPeftAdapter({ ...files, 'adapter_config.json': enc({ ...cfg, rank_pattern: partial }) }, expected).ok).toBe(false);
+  });
+
+  it('refuses a catastrophic-backtracking pattern key at once instead of compiling it', () => {
+    const t0 = performance.now();
+    const r = importPeftAdapter({ ...files, 'adapter_config.json': enc({ ...cfg, rank_pattern: { '(.*.*.*.*.*.*)*z': 3 } }) }, expected);
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/is a regular expression/);
+  });
+
+  it('refuses a zip bomb from its declared sizes, before inflating anything', () => {
+    // A real zip whose directory claims 1.9 GB for each of four weight files (the archive itself is tiny).
+    const entries: Record<string, Uint8Array> = { 'adapter_config.json': files['adapter_config.json'] };
+    for (const d of ['a', 'b', 'c', 'd']) entries[`${d}/adapter_model.safetensors`] = new Uint8Array(64);
+    const zip = zipSync(entries, { level: 0 });
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const huge = 1_900_000_000;
+    for (let i = 0; i + 4 <= zip.length; i++) {
+      const sig = view.getUint32(i, true);
+      const nameLen = (o: number) => view.getUint16(i + o, true);
+      if (sig === 0x04034b50 && new TextDecoder().decode(zip.subarray(i + 30, i + 30 + nameLen(26))).endsWith('.safetensors')) view.setUint32(i + 22, huge, true);
+      if (sig === 0x02014b50 && new TextDecoder().decode(zip.subarray(i + 46, i + 46 + nameLen(28))).endsWith('.safetensors')) view.setUint32(i + 24, huge, true);
+    }
+    const t0 = performance.now();
+    const r = importPeftAdapter(zip, expected);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/declares 1,900,000,000 bytes unpacked, more than any adapter for this model can hold/);
   });
 
   it('warns but accepts a config without a base model name', () => {

@@ -217,7 +217,6 @@ export interface PeftExpected {
 }
 export type PeftImportResult = { ok: true; snapshot: AdapterSnapshot; warnings: string[] } | { ok: false; error: string };
 
-const MAX_ZIP_ENTRY = 2_000_000_000;
 const MAX_CONFIG_BYTES = 1_000_000;
 
 /** "FacebookAI/roberta-large" and "roberta-large" name the same model (the hub's legacy alias). */
@@ -226,30 +225,69 @@ function sameModel(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** PEFT's get_pattern_key + lookup: the value for `moduleName`, or `fallback`. */
+/** Characters that make a pattern key a regular expression rather than a module path. */
+const REGEX_CHARS = /[()[\]{}*+?|^$\\]/;
+
+/**
+ * PEFT's rank_pattern / alpha_pattern lookup, with keys read as module paths: a key matches a module whose
+ * name is the key or ends with "." + key (what PEFT's matching does for the plain paths Rank Lab and most
+ * users write). Keys are never compiled as regular expressions: a hostile key like "(.*.*.*)*z" would
+ * backtrack for minutes and freeze the worker. Returns the value, `fallback`, or why the key is refused.
+ */
 function patternValue(pattern: Record<string, unknown>, moduleName: string, fallback: number): number | string {
   for (const [key, v] of Object.entries(pattern)) {
-    let re: RegExp;
-    try {
-      if (key.length > 500) return `pattern key is longer than 500 characters`;
-      re = new RegExp(`^(.*\\.)?(${key})$`);
-    } catch {
-      return `pattern key ${JSON.stringify(key)} is not a valid regular expression`;
+    if (key.length > 500) return 'a pattern key is longer than 500 characters';
+    if (REGEX_CHARS.test(key))
+      return `pattern key ${JSON.stringify(key.slice(0, 80))} is a regular expression; Rank Lab reads keys as module paths or their endings (e.g. "encoder.layer.3.attention.self.query")`;
+    if (moduleName === key || moduleName.endsWith('.' + key)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `pattern value for ${JSON.stringify(key)} is not a number`;
+      return v;
     }
-    if (re.test(moduleName)) return typeof v === 'number' ? v : `pattern value for ${JSON.stringify(key)} is not a number`;
   }
   return fallback;
 }
 
-function pickFiles(input: Uint8Array | Record<string, Uint8Array>): Record<string, Uint8Array> | string {
+/** Largest lora_alpha accepted: far above any real setting (α = 2·r at r = 1024 is 2,048), far below overflow. */
+const MAX_ALPHA = 65_536;
+/** Most classes a classification head may have (the data page's own limit is lower). */
+const MAX_HEAD_CLASSES = 1_000;
+
+/**
+ * The most bytes a (F32) adapter for this model can hold: full-rank LoRA on every target of every layer plus
+ * both heads, and 1 MB of header. A zip entry declaring more is refused before anything is inflated.
+ */
+export function adapterBytesBound(e: PeftExpected): number {
+  let perLayer = 0;
+  for (const t of TARGET_MODULES) {
+    const d = targetDims(t, e.hidden, e.intermediate);
+    perLayer += Math.min(d.in, d.out) * (d.in + d.out);
+  }
+  const heads = 2 * (e.hidden * e.hidden + e.hidden) + e.hidden * (1 + MAX_HEAD_CLASSES) + 1 + MAX_HEAD_CLASSES;
+  return (e.numLayers * perLayer + heads) * 4 + 1_000_000;
+}
+
+function pickFiles(input: Uint8Array | Record<string, Uint8Array>, expected: PeftExpected): Record<string, Uint8Array> | string {
   if (!(input instanceof Uint8Array)) return input;
   if (input.length < 4 || input[0] !== 0x50 || input[1] !== 0x4b) return 'The file is not a zip archive (select the exported .zip, or the adapter folder\'s files).';
+  // Sizes come from the zip's directory and are checked before any entry is inflated: a small zip can
+  // declare gigabytes (a "zip bomb"), and inflating first would allocate them.
+  const weightsBound = adapterBytesBound(expected);
+  const seen = new Set<string>();
+  let total = 0;
   try {
     const wanted = /(^|\/)(adapter_config\.json|adapter_model\.safetensors|rank_lab\.json)$/;
     return unzipSync(input, {
       filter: (f) => {
-        if (!wanted.test(f.name) || f.name.includes('__MACOSX')) return false;
-        if (f.originalSize > MAX_ZIP_ENTRY) throw new Error(`"${f.name}" would unpack to ${f.originalSize} bytes, more than any RoBERTa adapter needs`);
+        const m = wanted.exec(f.name);
+        if (!m || f.name.includes('__MACOSX')) return false;
+        const base = m[2];
+        if (seen.has(base)) throw new Error(`it holds ${base} twice ("${f.name}"); an adapter has one`);
+        seen.add(base);
+        const bound = base === 'adapter_model.safetensors' ? weightsBound : MAX_CONFIG_BYTES;
+        if (!(f.originalSize <= bound))
+          throw new Error(`"${f.name}" declares ${f.originalSize.toLocaleString('en-US')} bytes unpacked, more than ${base === 'adapter_model.safetensors' ? `any adapter for this model can hold (${weightsBound.toLocaleString('en-US')})` : 'the 1 MB a config file may have'}`);
+        total += f.originalSize;
+        if (total > weightsBound + 2 * MAX_CONFIG_BYTES) throw new Error('its files declare more bytes in total than an adapter for this model can hold');
         return true;
       },
     });
@@ -269,7 +307,7 @@ const LORA_KEY = new RegExp(`^base_model\\.model\\.(?:roberta\\.)?encoder\\.laye
 export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>, expected: PeftExpected): PeftImportResult {
   const fail = (error: string): PeftImportResult => ({ ok: false, error });
   const warnings: string[] = [];
-  const picked = pickFiles(input);
+  const picked = pickFiles(input, expected);
   if (typeof picked === 'string') return fail(picked);
   const byBase = (name: string) => Object.entries(picked).find(([k]) => k === name || k.endsWith('/' + name))?.[1];
   const cfgBytes = byBase('adapter_config.json');
@@ -300,6 +338,7 @@ export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>
   const alpha0 = cfg.lora_alpha;
   if (typeof r0 !== 'number' || !Number.isInteger(r0) || r0 < 1) return fail(`adapter_config.json: r must be a positive integer (found ${JSON.stringify(r0)}).`);
   if (typeof alpha0 !== 'number' || !Number.isFinite(alpha0)) return fail(`adapter_config.json: lora_alpha must be a number (found ${JSON.stringify(alpha0)}).`);
+  if (!(alpha0 > 0 && alpha0 <= MAX_ALPHA)) return fail(`adapter_config.json: lora_alpha ${alpha0} is outside (0, ${MAX_ALPHA}]; no trained adapter uses such a scale.`);
   const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   const rankPattern = cfg.rank_pattern ?? {};
   const alphaPattern = cfg.alpha_pattern ?? {};
@@ -329,7 +368,9 @@ export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>
       lora.set(key, e);
       continue;
     }
-    const head = name.startsWith(PEFT_PREFIX) ? HEAD_IMPORT_NAMES[name.slice(PEFT_PREFIX.length).replace('.modules_to_save.default.', '.')] : undefined;
+    // Own keys only: a tensor named "constructor" or "__proto__" must not find Object.prototype's members.
+    const short = name.startsWith(PEFT_PREFIX) ? name.slice(PEFT_PREFIX.length).replace('.modules_to_save.default.', '.') : undefined;
+    const head = short !== undefined && Object.hasOwn(HEAD_IMPORT_NAMES, short) ? HEAD_IMPORT_NAMES[short] : undefined;
     if (head) heads[head] = t;
     else unknown.push(name);
   }
@@ -368,6 +409,7 @@ export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>
       if (cr !== r) return fail(`adapter_config.json gives ${mod} rank ${cr}, but its weights have rank ${r}.`);
       const ca = patternValue(alphaPattern, mod, alpha0);
       if (typeof ca === 'string') return fail(`adapter_config.json: alpha_pattern: ${ca}.`);
+      if (!(ca > 0 && ca <= MAX_ALPHA)) return fail(`adapter_config.json: alpha_pattern gives ${mod} lora_alpha ${ca}, outside (0, ${MAX_ALPHA}].`);
       if (present.length && t !== present[0] && ca !== alphas[i])
         return fail(`Layer ${i} has lora_alpha ${alphas[i]} in one module and ${ca} in ${t}; Rank Lab holds one alpha per layer.`);
       alphas[i] = ca;
@@ -388,7 +430,10 @@ export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>
     if (heads[`${h}.dense.bias`].shape[0] !== dw[0] || ow.length !== 2 || ow[1] !== dw[0] || (n === 1 && ow[0] !== 1) || heads[`${h}.out.bias`].shape[0] !== ow[0])
       return fail(`The ${h} head's shapes do not fit together: dense [${dw}], out [${ow}].`);
   }
+  if (!Object.keys(heads).length)
+    return fail('adapter_model.safetensors has no task head (regression or classifier in modules_to_save): Rank Lab predicts through a head, so an adapter without one cannot be used. Export it with its head.');
   const K = heads['classification.out.weight']?.shape[0] ?? 0;
+  if (K > MAX_HEAD_CLASSES) return fail(`The classifier has ${K} classes; Rank Lab reads at most ${MAX_HEAD_CLASSES}.`);
   let classNames: string[] = Array.from({ length: K }, (_, i) => `class ${i}`);
   const infoBytes = byBase('rank_lab.json');
   if (infoBytes && infoBytes.length < MAX_CONFIG_BYTES) {
