@@ -1,11 +1,51 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+
+/**
+ * The Content-Security-Policy of the app. Network access is limited to this origin and the Hugging Face hub
+ * (whose files redirect to *.huggingface.co / *.hf.co CDNs); a deployment that uses a hub mirror lists its
+ * origins in RANK_LAB_HUB_HOSTS (comma-separated) at build time. The dev server adds its own HMR socket.
+ * Sent as an HTTP header by `vite` and `vite preview` — the only way a policy reaches the workers, which do
+ * the downloading — and written into the HTML as a meta tag for static hosts that cannot set headers.
+ */
+export function contentSecurityPolicy(dev: boolean, header: boolean): string {
+  const hub = ['https://huggingface.co', 'https://*.huggingface.co', 'https://*.hf.co'];
+  const extra = (process.env.RANK_LAB_HUB_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const devHosts = dev ? ['ws://127.0.0.1:*', 'ws://localhost:*', 'http://127.0.0.1:*', 'http://localhost:*'] : [];
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self' ${[...hub, ...extra, ...devHosts].join(' ')}`,
+    "base-uri 'self'",
+    "object-src 'none'",
+    "form-action 'none'",
+    // Only honoured in a header (a meta tag may not carry it).
+    ...(header ? ["frame-ancestors 'none'"] : []),
+  ].join('; ');
+}
+
+function cspPlugin(): Plugin {
+  let dev = false;
+  return {
+    name: 'rank-lab-csp',
+    configResolved(c) {
+      dev = c.command === 'serve' && c.mode !== 'production' && !c.isProduction;
+    },
+    transformIndexHtml(html) {
+      return html.replace('<!-- CSP -->', `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(dev, false)}" />`);
+    },
+  };
+}
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), cspPlugin()],
   worker: { format: 'es' },
-  server: { port: 5173, strictPort: false },
-  preview: { port: 4173 },
+  server: { port: 5173, strictPort: false, headers: { 'Content-Security-Policy': contentSecurityPolicy(true, true) } },
+  preview: { port: 4173, headers: { 'Content-Security-Policy': contentSecurityPolicy(false, true) } },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
