@@ -299,6 +299,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
       lossCount = c.epochLossCount;
     }
     const regression = ctx.heads.settings.regression;
+    let lastYield = now();
     for (; epoch < settings.epochs; epoch++) {
       const te = now();
       if (batchInEpoch === 0) {
@@ -338,6 +339,12 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
         lossSum += loss;
         lossCount++;
         hooks.onStep?.({ step, totalSteps, epoch: epoch + 1, loss, regLoss: rl?.[0], clsLoss: cl?.[0], lr, taskWeights: [wv[0], wv[1]], tokens: batch.tokens });
+        // On CPU backends (wasm) every read-back resolves as a microtask, so a worker never got to its message
+        // queue during a trial: pause/cancel waited for the trial's end. Let the queue run now and then.
+        if (hooks.signal && now() - lastYield > 100) {
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = now();
+        }
         // Checkpoints are taken inside an epoch (not after its last batch, where the evaluation follows).
         if (hooks.checkpointEvery && hooks.onCheckpoint && step % hooks.checkpointEvery === 0 && batchInEpoch + 1 < stepsPerEpoch) {
           await hooks.onCheckpoint({
