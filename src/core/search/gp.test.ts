@@ -86,6 +86,16 @@ describe('GaussianProcess', () => {
     const noisy = new GaussianProcess().fit(X, zigzag);
     expect(noisy.hyper.noise).toBeGreaterThanOrEqual(0.05);
   });
+
+  it('per-input length scales (ard): an input that does not matter gets a longer scale than one that does', () => {
+    const X: number[][] = [];
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) X.push([i / 4, j / 4]);
+    const y = X.map(([a, b]) => Math.sin(4 * a) + 0.001 * b);
+    const g = new GaussianProcess().fit(X, y, undefined, 0, true);
+    const ell = g.hyper.lengthScale as number[];
+    expect(Array.isArray(ell)).toBe(true);
+    expect(ell[1]).toBeGreaterThan(ell[0]);
+  });
 });
 
 describe('expected improvement', () => {

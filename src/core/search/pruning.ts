@@ -47,9 +47,34 @@ export function adaloraSmooth(state: SensitivityState, sensitivity: readonly num
   return { ibar, ubar };
 }
 
-/** AdaLoRA importance s = Ī · Ū per component. */
+/** AdaLoRA importance s = Ī · Ū per entry (PEFT's `_element_score`). */
 export function adaloraScores(state: SensitivityState): number[] {
   return state.ibar.map((v, i) => v * state.ubar[i]);
+}
+
+/**
+ * AdaLoRA's score of each rank component (triplet λ_i, A_{i·}, B_{·i}) from entry scores, as PEFT's
+ * RankAllocator.mask_to_budget: s(λ_i) + mean_j s(A_ij) + mean_k s(B_ki).
+ * @param aScores entry scores of A [rank, in], row-major (row i = component i).
+ * @param bScores entry scores of B [out, rank], row-major (column i = component i).
+ * @param eScores entry scores of λ [rank] (AdaLoRA's E); omitted for a plain LoRA pair (masks, no λ).
+ */
+export function adaloraTripletScores(rank: number, aScores: readonly number[], bScores: readonly number[], eScores?: readonly number[]): number[] {
+  if (!(rank > 0) || aScores.length % rank !== 0 || bScores.length % rank !== 0 || aScores.length === 0 || bScores.length === 0) {
+    throw new Error(`A and B scores must be non-empty multiples of rank ${rank} (got ${aScores.length} and ${bScores.length})`);
+  }
+  if (eScores && eScores.length !== rank) throw new Error(`λ scores have ${eScores.length} entries, expected ${rank}`);
+  const inDim = aScores.length / rank;
+  const outDim = bScores.length / rank;
+  const out = new Array<number>(rank).fill(0);
+  for (let i = 0; i < rank; i++) {
+    let a = 0;
+    for (let j = 0; j < inDim; j++) a += aScores[i * inDim + j];
+    let b = 0;
+    for (let k = 0; k < outDim; k++) b += bScores[k * rank + i];
+    out[i] = (eScores ? eScores[i] : 0) + a / inDim + b / outDim;
+  }
+  return out;
 }
 
 function zScores(series: readonly number[]): number[] | null {
@@ -147,8 +172,27 @@ export interface PruningOptions {
   gamma?: number;
 }
 
+/** One matrix's per-entry sensitivities |θ·∂L/∂θ| (PEFT's `ipt`), flattened row-major. */
+export interface ElementSensitivity {
+  /** A [rank, in]: row i belongs to component i. */
+  A: readonly number[];
+  /** B [out, rank]: column i belongs to component i. */
+  B: readonly number[];
+  /** λ [rank] when the adapter has AdaLoRA's singular values (E); absent for masked plain LoRA. */
+  E?: readonly number[];
+}
+
 export interface PruningObservation {
-  /** AdaLoRA: |θ·∂L/∂θ| per unit and component (the engine sums over the triplet λ_i, P_{·i}, Q_{i·}). */
+  /**
+   * AdaLoRA as in PEFT: per unit, the per-entry sensitivities of A, B (and λ). Each entry is smoothed on
+   * its own; a component's score is s(λ_i) + mean_j s(A_ij) + mean_k s(B_ki). Preferred over `sensitivity`.
+   */
+  elementSensitivity?: ElementSensitivity[];
+  /**
+   * AdaLoRA, coarse form: one sensitivity per unit and component (e.g. |θ·∂L/∂θ| summed over the triplet),
+   * smoothed and scored as a single entry. Not PEFT's score (Ī·Ū is quadratic in I, so a sum of entries
+   * ranks components differently from PEFT's mean of entry scores); used only without `elementSensitivity`.
+   */
   sensitivity?: number[][];
   /** SalientLoRA: current singular values (|λ_i|) per unit and component. */
   singularValues?: number[][];
@@ -160,6 +204,9 @@ export class PruningController {
   readonly options: Required<PruningOptions>;
   private masks: boolean[][];
   private state: SensitivityState;
+  /** Per unit, per-entry state of A, B, λ (created on the first element observation). */
+  private elementState: { A: SensitivityState; B: SensitivityState; E?: SensitivityState }[] | null = null;
+  private finalised = false;
   private sigmaHistory: number[][][] = [];
   private lossHistory: number[] = [];
 
@@ -204,36 +251,45 @@ export class PruningController {
     return Math.round(o.windowMin + (o.windowMax - o.windowMin) * p);
   }
 
-  /** Feed one step (0-based); returns the keep-masks to apply from now on. */
+  /**
+   * Feed one step (0-based); returns the keep-masks to apply from now on. As in PEFT's
+   * AdaLoraModel.update_and_allocate: importance is updated only before the final phase; masks follow the
+   * cubic budget every `maskInterval` steps during pruning; at the first final step the pattern is set to the
+   * target budget once and then stays fixed.
+   */
   step(step: number, obs: PruningObservation): boolean[][] {
     const o = this.options;
     const R = o.initialRank;
+    const finalStart = o.totalSteps - o.finalSteps;
+    const atFinal = step >= finalStart;
     if (o.method === 'adalora') {
-      if (!obs.sensitivity) throw new Error('AdaLoRA pruning needs per-component sensitivities each step');
-      this.state = adaloraSmooth(this.state, this.flatten(obs.sensitivity), o.beta1, o.beta2);
+      if (!obs.elementSensitivity && !obs.sensitivity) throw new Error('AdaLoRA pruning needs per-entry (or per-component) sensitivities each step');
+      if (obs.elementSensitivity) this.checkUnits(obs.elementSensitivity.length);
+      else this.flatten(obs.sensitivity!);
+      if (!atFinal) this.observeAdalora(obs);
     } else {
       if (!obs.singularValues || obs.loss === undefined) throw new Error('SalientLoRA pruning needs singular values and the loss each step');
       this.flatten(obs.singularValues);
-      this.sigmaHistory.push(obs.singularValues.map((r) => [...r]));
-      this.lossHistory.push(obs.loss);
-      const keepLen = o.windowMax;
-      if (this.sigmaHistory.length > keepLen) {
-        this.sigmaHistory.shift();
-        this.lossHistory.shift();
+      if (!atFinal) {
+        this.sigmaHistory.push(obs.singularValues.map((r) => [...r]));
+        this.lossHistory.push(obs.loss);
+        if (this.sigmaHistory.length > o.windowMax) {
+          this.sigmaHistory.shift();
+          this.lossHistory.shift();
+        }
       }
     }
-    const inPruning = step >= o.warmupSteps && step < o.totalSteps - o.finalSteps;
-    const atFinal = step >= o.totalSteps - o.finalSteps;
+    if (this.finalised) return this.getMasks();
+    const inPruning = step >= o.warmupSteps && !atFinal;
     const due = (inPruning && (step - o.warmupSteps) % o.maskInterval === 0) || atFinal;
     if (!due) return this.getMasks();
-    const budget = this.budgetAt(step);
+    if (atFinal) this.finalised = true;
+    const budget = atFinal ? o.targetTotal : this.budgetAt(step);
     if (o.method === 'adalora') {
-      const s = adaloraScores(this.state);
-      const scores = Array.from({ length: o.numUnits }, (_, u) => s.slice(u * R, (u + 1) * R));
-      this.masks = topKMasks(scores, budget);
+      this.masks = topKMasks(this.adaloraComponentScores(), budget);
     } else {
       const kept = this.masks.reduce((a, m) => a + m.filter(Boolean).length, 0);
-      if (budget < kept) {
+      if (budget < kept && this.sigmaHistory.length > 0) {
         const w = Math.min(this.windowAt(step), this.sigmaHistory.length);
         const sig = this.sigmaHistory.slice(-w);
         const loss = this.lossHistory.slice(-w);
@@ -253,6 +309,48 @@ export class PruningController {
       }
     }
     return this.getMasks();
+  }
+
+  /** Current AdaLoRA score of every component, [unit][component]. */
+  adaloraComponentScores(): number[][] {
+    const o = this.options;
+    const R = o.initialRank;
+    if (this.elementState) {
+      return this.elementState.map((st) => adaloraTripletScores(R, adaloraScores(st.A), adaloraScores(st.B), st.E ? adaloraScores(st.E) : undefined));
+    }
+    const s = adaloraScores(this.state);
+    return Array.from({ length: o.numUnits }, (_, u) => s.slice(u * R, (u + 1) * R));
+  }
+
+  private observeAdalora(obs: PruningObservation) {
+    const o = this.options;
+    const R = o.initialRank;
+    if (obs.elementSensitivity) {
+      const zero = (n: number): SensitivityState => ({ ibar: new Array<number>(n).fill(0), ubar: new Array<number>(n).fill(0) });
+      if (!this.elementState) {
+        this.elementState = obs.elementSensitivity.map((e, u) => {
+          if (e.A.length === 0 || e.A.length % R !== 0 || e.B.length === 0 || e.B.length % R !== 0) {
+            throw new Error(`unit ${u}: A and B sensitivities must be non-empty multiples of rank ${R} (got ${e.A.length} and ${e.B.length})`);
+          }
+          return { A: zero(e.A.length), B: zero(e.B.length), E: e.E ? zero(R) : undefined };
+        });
+      }
+      this.elementState = this.elementState.map((st, u) => {
+        const e = obs.elementSensitivity![u];
+        if (!!e.E !== !!st.E) throw new Error(`unit ${u}: λ sensitivities must be given at every step or never`);
+        return {
+          A: adaloraSmooth(st.A, e.A, o.beta1, o.beta2),
+          B: adaloraSmooth(st.B, e.B, o.beta1, o.beta2),
+          E: st.E ? adaloraSmooth(st.E, e.E!, o.beta1, o.beta2) : undefined,
+        };
+      });
+    } else {
+      this.state = adaloraSmooth(this.state, this.flatten(obs.sensitivity!), o.beta1, o.beta2);
+    }
+  }
+
+  private checkUnits(n: number) {
+    if (n !== this.options.numUnits) throw new Error(`observation has ${n} units, expected ${this.options.numUnits}`);
   }
 
   getMasks(): boolean[][] {

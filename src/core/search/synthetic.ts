@@ -183,13 +183,24 @@ export function syntheticHooks(landscape: Landscape, seed = 0, noise = 0.1): Tra
       const rng = new Rng(`prune:${landscape.seed}:${seed}:${req.seed}`);
       const T = space.targets.length;
       const R = req.initialRank;
+      // Per-entry sensitivities of A [R, D] and B [D, R] (D = 4 stands in for the hidden size): every entry
+      // of component c in a layer of importance i is i · e^(−c/R), with multiplicative noise.
+      const D = 4;
+      const entry = (i: number, c: number, s: number) => Math.max(0, i * Math.exp(-c / R) * (1 + noise * rng.normal()) * (1 + s / steps));
       for (let s = 0; s < steps; s++) {
         const loss = 0.05 * Math.exp(-s / 20) + 0.001 * rng.normal();
         const vals = Array.from({ length: space.numLayers * T }, (_, u) => {
           const i = imp(Math.floor(u / T));
-          return Array.from({ length: R }, (_, c) => Math.max(0, i * Math.exp(-c / R) * (1 + noise * rng.normal()) * (1 + s / steps)));
+          return Array.from({ length: R }, (_, c) => entry(i, c, s));
         });
-        ctl.step(s, { sensitivity: vals, singularValues: vals, loss });
+        const elementSensitivity = Array.from({ length: space.numLayers * T }, (_, u) => {
+          const i = imp(Math.floor(u / T));
+          return {
+            A: Array.from({ length: R * D }, (_, k) => entry(i, Math.floor(k / D), s)),
+            B: Array.from({ length: D * R }, (_, k) => entry(i, k % R, s)),
+          };
+        });
+        ctl.step(s, { elementSensitivity, singularValues: vals, loss });
       }
       return { keptPerUnit: ctl.keptPerUnit() };
     },

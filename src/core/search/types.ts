@@ -80,16 +80,27 @@ export interface StrategyOptions {
   probeEpochs?: number;
   /** adarank: std of the Gaussian perturbation of the frozen weights (0.01). */
   noiseStd?: number;
-  /** adalora/salientlora: initial rank per matrix (1.5 × target average), epochs of the pruning run (maxEpochs). */
+  /** adalora/salientlora: initial rank per matrix (1.5 × target average, at least the next allowed rank above it), epochs of the pruning run (maxEpochs). */
   initialRank?: number;
   pruneEpochs?: number;
   /** halving: reduction factor η (3), smallest fidelity in epochs (maxEpochs / η³), proposer (random). */
   eta?: number;
   minEpochs?: number;
   proposer?: 'random' | 'bayes';
-  /** bayes: initial space-filling points (groups + 1, at most 4) and EI exploration margin ξ (0.01 × std). */
+  /** bayes: initial points (2: centre + Latin hypercube; groups + 1 with init 'random') and EI margin ξ (0.01 × std). */
   initPoints?: number;
   xi?: number;
+  /** bayes: prior mean of the GP at mean + priorOffset · std of the observed losses (0). */
+  priorOffset?: number;
+  /** bayes: one GP length scale per group, by marginal likelihood (false). */
+  ard?: boolean;
+  /** bayes: initial points from the random strategy's order ('random') or a centre point + Latin hypercube. */
+  init?: 'random' | 'centre-lhs';
+  /** bayes: propose from the random order while the GP explains the data as noise (true), judged from fallbackAfter observations on (groups + 3). */
+  noiseFallback?: boolean;
+  fallbackAfter?: number;
+  /** bayes: largest noise variance (relative to the signal) the GP may fit (no limit: up to 5).  */
+  maxNoise?: number;
 }
 
 /** What a strategy sees: the space, a seeded RNG, and cached, budget-checked evaluation. */

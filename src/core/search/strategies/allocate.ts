@@ -77,7 +77,10 @@ function pruningStrategy(method: 'adalora' | 'salientlora'): StrategyFn {
     const epochs = ctx.options.pruneEpochs ?? ctx.maxEpochs;
     const seed = hashString(`${method}:${ctx.seed}`);
     for (const avg of averageRanks(ctx, true)) {
-      const initialRank = ctx.options.initialRank ?? Math.max(Math.ceil(avg * 1.5), avg + 1);
+      // AdaLoRA's init_r = 1.5 × target, but at least the next allowed rank above the average: a matrix never
+      // keeps more than its initial rank, so below that no layer could ever be given more than the average.
+      const above = ctx.space.allowedRanks.find((r) => r > avg);
+      const initialRank = ctx.options.initialRank ?? Math.max(Math.ceil(avg * 1.5), avg + 1, above ?? 0);
       const targetTotal = Math.min(units * initialRank, Math.round(avg * units));
       const res = await ctx.probe<PruningResult>(`${method}:avg${avg}:init${initialRank}:epochs${epochs}`, (signal) =>
         train(

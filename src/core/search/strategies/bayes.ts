@@ -1,14 +1,27 @@
 /**
  * Model-based proposer: a Gaussian process over group-rank features (log-rank scale) with expected
- * improvement, restricted to configurations within budget. A centre point and a seeded Latin-hypercube point, then one EI
- * maximiser at a time over every unseen feasible configuration (sampled plus neighbours of the best ones
- * when the grid is too large to enumerate). Failed or skipped evaluations are never proposed again.
+ * improvement, restricted to configurations within budget. A centre point and a seeded Latin-hypercube point,
+ * then one EI maximiser at a time over every unseen feasible configuration (sampled plus neighbours of the
+ * best ones when the grid is too large to enumerate). Failed or skipped evaluations are never proposed again.
+ *
+ * Noise: the GP's noise variance is chosen by marginal likelihood over a range that reaches 5 × the signal.
+ * Whenever the fit says the observations are noise (noise ≥ signal, or configurations one rank apart nearly
+ * uncorrelated), the next configuration comes from the random strategy's own seeded order instead of EI: a
+ * model that has learnt nothing would otherwise chase lucky draws, which is how a GP proposer ends up worse
+ * than random on a real, noise-dominated table.
  */
-import type { Rng } from '../../util/rng';
-import { expectedImprovement, GaussianProcess } from '../gp';
+import { Rng } from '../../util/rng';
+import { expectedImprovement, GaussianProcess, matern52 } from '../gp';
 import { configName, gridSize, type SearchSpace } from '../space';
 import type { StrategyContext, StrategyFn } from '../types';
-import { ENUMERATE_LIMIT, features, feasibleGrid, randomGroups, rankFeature } from './common';
+import { ENUMERATE_LIMIT, features, feasibleGrid, randomGroups, randomSource, rankFeature } from './common';
+
+/** Surrogate settings (see StrategyOptions). */
+export interface GpOptions {
+  priorOffset?: number;
+  ard?: boolean;
+  maxNoise?: number;
+}
 
 export interface Observation {
   groups: number[];
@@ -22,12 +35,17 @@ export function proposeByEI(
   observations: readonly Observation[],
   candidates: readonly number[][],
   xiRelative = 0.01,
+  gpOptions: GpOptions = {},
 ): number[] | null {
   if (candidates.length === 0) return null;
   if (observations.length < 2) return candidates[0];
   const gp = new GaussianProcess().fit(
     observations.map((o) => features(space, o.groups)),
     observations.map((o) => o.loss),
+    undefined,
+    gpOptions.priorOffset ?? 0,
+    gpOptions.ard ?? false,
+    gpOptions.maxNoise ?? Infinity,
   );
   const ys = observations.map((o) => o.loss);
   const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
@@ -103,10 +121,46 @@ export function candidatePool(ctx: StrategyContext, rng: Rng, exclude: ReadonlyS
   return [...out.values()];
 }
 
+/**
+ * The GP's verdict on the observations so far, fitted by marginal likelihood: `noiseDominated` when it explains
+ * them as noise, i.e. noise variance ≥ signal variance, or a length scale so short that configurations one
+ * allowed rank apart are nearly uncorrelated (correlation < ½ along every group) — on a grid that is white
+ * noise under another name. Either way its posterior says nothing about unseen configurations.
+ */
+export function fitSurrogate(space: SearchSpace, observations: readonly Observation[], opts: GpOptions = {}) {
+  const gp = new GaussianProcess().fit(
+    observations.map((o) => features(space, o.groups)),
+    observations.map((o) => o.loss),
+    undefined,
+    opts.priorOffset ?? 0,
+    opts.ard ?? false,
+    opts.maxNoise ?? Infinity,
+  );
+  const h = gp.hyper;
+  const f = space.allowedRanks.map((r) => rankFeature(space, r));
+  let step = Infinity;
+  for (let i = 1; i < f.length; i++) step = Math.min(step, f[i] - f[i - 1]);
+  const G = space.groups.length;
+  const ells = typeof h.lengthScale === 'number' ? new Array<number>(G).fill(h.lengthScale) : h.lengthScale;
+  const neighbour = Math.max(...ells.map((ell) => matern52(step, ell)));
+  return { gp, noiseDominated: h.noise >= (h.amplitude ?? 1) || (Number.isFinite(step) && neighbour < 0.5) };
+}
+
 export const bayes: StrategyFn = async (ctx) => {
   const rng = ctx.rng.fork('bayes');
-  const n0 = Math.max(1, ctx.options.initPoints ?? 2);
-  const xi = ctx.options.xi ?? 0.01;
+  const o = ctx.options;
+  const init = o.init ?? 'centre-lhs';
+  const n0 = Math.max(1, o.initPoints ?? (init === 'random' ? ctx.space.groups.length + 1 : 2));
+  const xi = o.xi ?? 0.01;
+  const gpOpts: GpOptions = { priorOffset: o.priorOffset ?? 0, ard: o.ard ?? false, maxNoise: o.maxNoise ?? Infinity };
+  const fallback = o.noiseFallback ?? true;
+  // With a handful of points the marginal likelihood cannot tell noise from signal (it calls nearly anything
+  // noise); judge only once there are a few more points than groups.
+  const fallbackAfter = Math.max(2, o.fallbackAfter ?? ctx.space.groups.length + 3);
+  // The random strategy's own order (same seed, same stream): initial points, and every proposal while the
+  // GP explains the data as noise. On a noise-dominated task this proposer therefore *is* random search,
+  // which no model can beat there; as soon as the surface shows structure, EI takes over.
+  const nextRandom = randomSource(ctx, new Rng(ctx.seed).fork('search:random').fork('random'));
   const tried = new Set<string>();
   const obs: Observation[] = [];
   const run = async (g: number[]) => {
@@ -115,18 +169,32 @@ export const bayes: StrategyFn = async (ctx) => {
     const l = ctx.loss(rec);
     if (l !== null) obs.push({ groups: [...g], loss: l });
   };
-  // Centre point first (standard design-of-experiments practice), then a Latin hypercube.
-  const centre = centrePoint(ctx);
-  const init = centre ? [centre] : [];
-  for (const g of latinHypercube(ctx, n0 + 1, rng)) {
-    if (init.length >= n0) break;
-    if (!init.some((x) => configName(x) === configName(g))) init.push(g);
+  if (init === 'random') {
+    for (let i = 0; i < n0; i++) {
+      const g = nextRandom(tried);
+      if (!g) return;
+      await run(g);
+    }
+  } else {
+    // Centre point first (standard design-of-experiments practice), then a Latin hypercube.
+    const centre = centrePoint(ctx);
+    const first = centre ? [centre] : [];
+    for (const g of latinHypercube(ctx, n0 + 1, rng)) {
+      if (first.length >= n0) break;
+      if (!first.some((x) => configName(x) === configName(g))) first.push(g);
+    }
+    for (const g of first) await run(g);
   }
-  for (const g of init) await run(g);
   for (;;) {
+    if (fallback && obs.length >= fallbackAfter && fitSurrogate(ctx.space, obs, gpOpts).noiseDominated) {
+      const g = nextRandom(tried);
+      if (!g) return;
+      await run(g);
+      continue;
+    }
     const pool = rng.shuffle(candidatePool(ctx, rng, tried, obs));
     if (pool.length === 0) return;
-    const next = proposeByEI(ctx.space, obs, pool, xi);
+    const next = proposeByEI(ctx.space, obs, pool, xi, gpOpts);
     if (!next) return;
     await run(next);
   }
