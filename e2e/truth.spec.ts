@@ -195,7 +195,12 @@ test('deleting a running run stops it first, and every page forgets it', async (
   await expect(page.getByText('No results yet.')).toBeVisible();
   await page.getByTestId('tab-playground').click();
   await expect(page.getByTestId('playground-card')).toContainText('Finish a run first');
-  // The lab is idle again: a new search can start.
+  // The worker is idle again: a new search starts (a run still training would refuse it).
   await page.getByTestId('tab-search').click();
   await expect(page.getByTestId('start-run')).toBeEnabled();
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('current-trial')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('run-error')).toHaveCount(0);
+  await page.getByTestId('run-cancel').click();
+  await expect(page.getByTestId('run-status')).toHaveText('cancelled');
 });
