@@ -36,10 +36,12 @@ export function proposeByEI(
   candidates: readonly number[][],
   xiRelative = 0.01,
   gpOptions: GpOptions = {},
+  /** A GP already fitted to exactly these observations with these options (saves a second fit). */
+  fitted?: GaussianProcess,
 ): number[] | null {
   if (candidates.length === 0) return null;
   if (observations.length < 2) return candidates[0];
-  const gp = new GaussianProcess().fit(
+  const gp = fitted ?? new GaussianProcess().fit(
     observations.map((o) => features(space, o.groups)),
     observations.map((o) => o.loss),
     undefined,
@@ -186,7 +188,8 @@ export const bayes: StrategyFn = async (ctx) => {
     for (const g of first) await run(g);
   }
   for (;;) {
-    if (fallback && obs.length >= fallbackAfter && fitSurrogate(ctx.space, obs, gpOpts).noiseDominated) {
+    const judged = fallback && obs.length >= fallbackAfter ? fitSurrogate(ctx.space, obs, gpOpts) : null;
+    if (judged?.noiseDominated) {
       const g = nextRandom(tried);
       if (!g) return;
       await run(g);
@@ -194,7 +197,7 @@ export const bayes: StrategyFn = async (ctx) => {
     }
     const pool = rng.shuffle(candidatePool(ctx, rng, tried, obs));
     if (pool.length === 0) return;
-    const next = proposeByEI(ctx.space, obs, pool, xi, gpOpts);
+    const next = proposeByEI(ctx.space, obs, pool, xi, gpOpts, judged?.gp);
     if (!next) return;
     await run(next);
   }
