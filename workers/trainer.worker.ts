@@ -32,6 +32,8 @@ let active: Promise<void> | undefined;
 let activeRunId: string | undefined;
 /** A calibration in progress: a run waits for it (both would train on the one model at once). */
 let calibrating: Promise<unknown> | undefined;
+/** The model load in progress, if any (see loadModel). */
+let loading: { key: string; promise: Promise<ModelInfo> } | undefined;
 /** PEFT adapters imported for the playground (kept in this worker only). */
 const imported = new Map<string, AdapterSnapshot>();
 
@@ -65,13 +67,29 @@ const api = {
   async loadModel(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     await api.init();
     const key = source.kind === 'files' ? `files:${source.id}:${[...source.files.keys()].join(',')}` : JSON.stringify(source);
+    // One load at a time. After a reload the page loads the model while Resume asks for it too: two
+    // interleaved loads of one model broke the download ("interrupted … network error") and the resumed run
+    // stopped at once. A second caller of the same model shares the load; another model waits its turn.
+    while (loading) {
+      if (loading.key === key) return loading.promise;
+      await loading.promise.catch(() => undefined);
+    }
     if (session && key === sessionKey) return session.info;
-    session?.dispose();
-    session = undefined;
-    const cache = source.kind === 'hub' && CacheStorageModelCache.isAvailable() ? new CacheStorageModelCache() : undefined;
-    session = await openModel(source, { onProgress, cache, gpuLimits: gpuLimits() });
-    sessionKey = key;
-    return session.info;
+    const promise = (async () => {
+      session?.dispose();
+      session = undefined;
+      sessionKey = '';
+      const cache = source.kind === 'hub' && CacheStorageModelCache.isAvailable() ? new CacheStorageModelCache() : undefined;
+      session = await openModel(source, { onProgress, cache, gpuLimits: gpuLimits() });
+      sessionKey = key;
+      return session.info;
+    })();
+    loading = { key, promise };
+    try {
+      return await promise;
+    } finally {
+      if (loading?.promise === promise) loading = undefined;
+    }
   },
 
   /** Which files of a hub model are already in this browser's cache (before downloading anything). */
