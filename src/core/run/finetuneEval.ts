@@ -3,8 +3,7 @@
  * the app's own train/validation split, measured on the validation rows with the figures that tell learning
  * from its imitations: R² and Pearson r against the targets, the spread of the predictions next to the
  * spread of the targets (a model that predicts ≈ the mean everywhere has a fair MSE and a tiny spread), and
- * the training-mean / majority-class baselines on the same rows. Shared by `npm run finetune`
- * (src/cli/finetune.ts) and the learning test (src/core/train/finetune.test.ts), so both measure the same way.
+ * the training-mean / majority-class baselines on the same rows. Used by `npm run finetune` (src/cli/finetune.ts).
  */
 import type { RobertaModel } from '../model/roberta';
 import type { TextTokenizer } from '../model/tokenizer';
