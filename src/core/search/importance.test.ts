@@ -10,7 +10,9 @@ import { collectSearch } from './engine';
 import { uniformCost } from './space';
 import { createLandscape, SyntheticObjective, syntheticHooks, type Landscape } from './synthetic';
 import { evalRecords, tinySpace } from './testkit';
+import type { TrainingHooks } from './hooks';
 import type { StrategyName } from './types';
+import { Rng } from '../util/rng';
 
 const LAYERS = 6;
 const space = tinySpace(LAYERS, [2, 4, 8, 16, 32]);
@@ -23,48 +25,69 @@ function planted(layer: number, seed: number): Landscape {
 }
 
 const STRATEGIES: StrategyName[] = ['svd', 'adarank', 'adalora', 'salientlora'];
+const CASES = [
+  [0, 1],
+  [3, 2],
+  [5, 3],
+  [2, 4],
+] as const;
+
+/** Runs `strategy` with `hooks` and says whether `layer` came out as the planted layer must (null) or why not. */
+async function plantedVerdict(strategy: StrategyName, landscape: Landscape, hooks: TrainingHooks, layer: number, seed: number): Promise<string | null> {
+  const events = await collectSearch({
+    space,
+    objective: new SyntheticObjective(landscape, seed),
+    hooks,
+    strategy,
+    seed,
+    budget: uniformCost(space, 8),
+    options: { averageRanks: [8] },
+  });
+  const recs = evalRecords(events);
+  if (recs.length !== 1) return `${recs.length} evaluations`;
+  const g = recs[0].groups;
+  const what = `${strategy}, layer ${layer}, seed ${seed}: ${g.join('@')}`;
+  const top = Math.max(...g);
+  const median = [...g].sort((a, b) => a - b)[Math.floor(LAYERS / 2)];
+  if (g[layer] !== top || !(g[layer] > median)) return `${what}: not the largest rank`;
+  if (strategy === 'svd' || strategy === 'adarank') {
+    // Measured importance maps straight to shares: the planted layer alone at the top.
+    if (g.filter((r) => r === top).length !== 1) return `${what}: tied at the top`;
+  } else {
+    // A matrix keeps at most its initial rank, so the strongest layers can tie at that cap; the planted
+    // layer must keep at least as many components as any other.
+    const probe = events.find((e) => e.type === 'probe');
+    const kept = (probe as { value: { keptPerUnit: number[] } }).value.keptPerUnit;
+    const T = space.targets.length;
+    const perLayer = Array.from({ length: LAYERS }, (_, l) => kept.slice(l * T, (l + 1) * T).reduce((a, b) => a + b, 0));
+    const mid = [...perLayer].sort((a, b) => a - b)[Math.floor(LAYERS / 2)];
+    if (perLayer[layer] !== Math.max(...perLayer) || !(perLayer[layer] > mid)) return `${what}; kept per layer ${perLayer.join(',')}`;
+  }
+  return null;
+}
 
 describe('planted importance', () => {
   for (const strategy of STRATEGIES) {
     it(`${strategy} gives the planted layer the largest rank`, async () => {
-      for (const [layer, seed] of [
-        [0, 1],
-        [3, 2],
-        [5, 3],
-        [2, 4],
-      ]) {
+      for (const [layer, seed] of CASES) {
         const landscape = planted(layer, seed);
-        const events = await collectSearch({
-          space,
-          objective: new SyntheticObjective(landscape, seed),
-          hooks: syntheticHooks(landscape, seed),
-          strategy,
-          seed,
-          budget: uniformCost(space, 8),
-          options: { averageRanks: [8] },
-        });
-        const recs = evalRecords(events);
-        expect(recs).toHaveLength(1);
-        const g = recs[0].groups;
-        const what = `${strategy}, layer ${layer}, seed ${seed}: ${g.join('@')}`;
-        const top = Math.max(...g);
-        const median = [...g].sort((a, b) => a - b)[Math.floor(LAYERS / 2)];
-        expect(g[layer], what).toBe(top);
-        expect(g[layer], what).toBeGreaterThan(median);
-        if (strategy === 'svd' || strategy === 'adarank') {
-          // Measured importance maps straight to shares: the planted layer alone at the top.
-          expect(g.filter((r) => r === top), what).toHaveLength(1);
-        } else {
-          // A matrix keeps at most its initial rank, so the strongest layers can tie at that cap; the planted
-          // layer must keep at least as many components as any other.
-          const probe = events.find((e) => e.type === 'probe');
-          const kept = (probe as { value: { keptPerUnit: number[] } }).value.keptPerUnit;
-          const T = space.targets.length;
-          const perLayer = Array.from({ length: LAYERS }, (_, l) => kept.slice(l * T, (l + 1) * T).reduce((a, b) => a + b, 0));
-          expect(perLayer[layer], `${what}; kept per layer ${perLayer.join(',')}`).toBe(Math.max(...perLayer));
-          expect(perLayer[layer]).toBeGreaterThan([...perLayer].sort((a, b) => a - b)[Math.floor(LAYERS / 2)]);
-        }
+        expect(await plantedVerdict(strategy, landscape, syntheticHooks(landscape, seed), layer, seed)).toBeNull();
       }
+    });
+  }
+
+  // The check above must tell a working measure from a random one: hooks that measure a seeded random
+  // importance (unrelated to the planted layer) fail it in nearly every case.
+  for (const strategy of ['svd', 'adarank'] as const) {
+    it(`${strategy}: a measure blind to the planted layer fails the same check`, async () => {
+      let passed = 0;
+      for (const [layer, seed] of CASES) {
+        const landscape = planted(layer, seed);
+        const rng = new Rng(`blind:${strategy}:${seed}`);
+        const blind = { ...landscape, importance: landscape.importance.map(() => 0.1 + rng.next()) };
+        if ((await plantedVerdict(strategy, landscape, syntheticHooks(blind, seed), layer, seed)) === null) passed++;
+      }
+      expect(passed).toBeLessThanOrEqual(1);
     });
   }
 });

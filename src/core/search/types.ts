@@ -87,14 +87,14 @@ export interface StrategyOptions {
   eta?: number;
   minEpochs?: number;
   proposer?: 'random' | 'bayes';
-  /** bayes: initial points (2: centre + Latin hypercube; groups + 1 with init 'random') and EI margin ξ (0.01 × std). */
+  /** bayes: initial points (groups + 3 with init 'random', the default; 2 with 'centre-lhs') and EI margin ξ (0.01 × std). */
   initPoints?: number;
   xi?: number;
   /** bayes: prior mean of the GP at mean + priorOffset · std of the observed losses (0). */
   priorOffset?: number;
   /** bayes: one GP length scale per group, by marginal likelihood (false). */
   ard?: boolean;
-  /** bayes: initial points from the random strategy's order ('random') or a centre point + Latin hypercube. */
+  /** bayes: initial points from the random strategy's order ('random', default) or a centre point + Latin hypercube. */
   init?: 'random' | 'centre-lhs';
   /** bayes: propose from the random order while the GP explains the data as noise (true), judged from fallbackAfter observations on (groups + 3). */
   noiseFallback?: boolean;

@@ -1,8 +1,11 @@
 /**
  * Model-based proposer: a Gaussian process over group-rank features (log-rank scale) with expected
- * improvement, restricted to configurations within budget. A centre point and a seeded Latin-hypercube point,
- * then one EI maximiser at a time over every unseen feasible configuration (sampled plus neighbours of the
- * best ones when the grid is too large to enumerate). Failed or skipped evaluations are never proposed again.
+ * improvement, restricted to configurations within budget. Initial points from the random strategy's order,
+ * as many as the noise verdict below needs (groups + 3), then one EI maximiser at a time over every unseen
+ * feasible configuration (sampled plus neighbours of the best ones when the grid is too large to enumerate).
+ * Failed or skipped evaluations are never proposed again. (A centre point + Latin hypercube start, init
+ * 'centre-lhs', is better on smooth landscapes but lets a GP fitted to two or three points chase the
+ * corners of a real, noisy table: its best after 12 evaluations ranked below random's there.)
  *
  * Noise: the GP's noise variance is chosen by marginal likelihood over a range that reaches 5 × the signal.
  * Whenever the fit says the observations are noise (noise ≥ signal, or configurations one rank apart nearly
@@ -151,14 +154,15 @@ export function fitSurrogate(space: SearchSpace, observations: readonly Observat
 export const bayes: StrategyFn = async (ctx) => {
   const rng = ctx.rng.fork('bayes');
   const o = ctx.options;
-  const init = o.init ?? 'centre-lhs';
-  const n0 = Math.max(1, o.initPoints ?? (init === 'random' ? ctx.space.groups.length + 1 : 2));
+  const init = o.init ?? 'random';
   const xi = o.xi ?? 0.01;
   const gpOpts: GpOptions = { priorOffset: o.priorOffset ?? 0, ard: o.ard ?? false, maxNoise: o.maxNoise ?? Infinity };
   const fallback = o.noiseFallback ?? true;
   // With a handful of points the marginal likelihood cannot tell noise from signal (it calls nearly anything
   // noise); judge only once there are a few more points than groups.
   const fallbackAfter = Math.max(2, o.fallbackAfter ?? ctx.space.groups.length + 3);
+  // Random initial points until the GP can be judged: before that its EI is a guess from 2–5 points.
+  const n0 = Math.max(1, o.initPoints ?? (init === 'random' ? fallbackAfter : 2));
   // The random strategy's own order (same seed, same stream): initial points, and every proposal while the
   // GP explains the data as noise. On a noise-dominated task this proposer therefore *is* random search,
   // which no model can beat there; as soon as the surface shows structure, EI takes over.
