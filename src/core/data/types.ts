@@ -15,6 +15,7 @@ export type ProblemKind =
   | 'score-out-of-range'
   | 'empty-label'
   | 'unknown-label'
+  | 'bad-label'
   | 'bad-split';
 
 export interface Problem {
