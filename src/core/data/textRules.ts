@@ -39,6 +39,21 @@ export function classCountProblem(classes: number, column: string): string | und
   return `"${column}" has ${classes.toLocaleString('en')} classes; at most ${TEXT_RULES.maxClasses} are supported (results, share links and exports list every class). Merge classes or choose another label column.`;
 }
 
+/** Characters of a column name as read from a header (a runaway header line must not fill every message). */
+export const MAX_COLUMN_NAME = 80;
+
+/** A header cell as a column name: at most MAX_COLUMN_NAME characters, cut in the middle (marked "…") so that
+ *  names differing only at the end stay apart. */
+export function capColumnName(name: string): string {
+  return name.length > MAX_COLUMN_NAME ? `${name.slice(0, MAX_COLUMN_NAME - 21)}…${name.slice(-20)}` : name;
+}
+
+/** Column names for a message: the first few, each capped, and how many more there are. */
+export function listColumns(header: readonly string[], max = 12): string {
+  const shown = header.slice(0, max).map((h) => `"${capColumnName(h)}"`).join(', ');
+  return header.length > max ? `${shown} and ${(header.length - max).toLocaleString('en')} more` : shown;
+}
+
 /**
  * A name fit to show and to title results: control and bidi characters removed (harmless to drop, they only
  * change how the rest displays), whitespace collapsed, at most `max` characters.

@@ -30,6 +30,10 @@ export interface Problem {
   fatal?: boolean;
 }
 
+/** The preview draws at most this many columns and characters per cell: a 10,000-column file must not freeze the page. */
+export const PREVIEW_COLUMNS = 50;
+export const PREVIEW_CELL_CHARS = 200;
+
 export function formatProblem(p: Problem): string {
   return p.line > 0 ? `Line ${p.line}: ${p.message}` : p.message;
 }
