@@ -8,11 +8,18 @@ import type { EvalRecord } from '../../core/search';
 import type { RunSettings } from '../../core/run/settings';
 import { estimateEta } from '../../core/run/estimate';
 import { trainerWorker, Comlink } from './workers';
+import { runLockHeld, whenRunLockFree } from '../../core/store/runLock';
+
+/** What the Run page shows: the stored status, or "interrupted" (no tab is training a run stored as running),
+ *  or "elsewhere" (another tab of this browser is training it: it cannot be resumed here). */
+export type RunViewStatus = RunRecord['status'] | 'idle' | 'elsewhere';
 
 export class RunController {
   runId = $state<string | undefined>();
   run = $state<RunRecord | undefined>();
-  status = $state<RunRecord['status'] | 'idle'>('idle');
+  status = $state<RunViewStatus>('idle');
+  /** Why the run paused by itself (lost GPU device, full storage), for the Run page's banner. */
+  fault = $state<RunRecord['fault']>();
   trials = $state<TrialRecord[]>([]);
   current = $state<TrialRecord | undefined>();
   /** Training loss per step of the current trial (every reported step). */
@@ -54,9 +61,7 @@ export class RunController {
     this.runId = runId;
     this.run = await labDb().runs.get(runId);
     this.trials = await labDb().trials.where('runId').equals(runId).sortBy('index');
-    this.status = this.run?.status ?? 'idle';
-    // A run marked running that no worker is running was interrupted (tab closed or reloaded).
-    if (this.status === 'running' && !(await trainerWorker().isRunning())) this.status = 'interrupted';
+    this.status = this.run ? await this.viewStatus(this.run) : 'idle';
     // Only a run that is training has a current trial; a stopped one shows its stored trials as they are.
     this.current = this.status === 'running' ? this.trials.find((t) => t.status === 'running') : undefined;
     this.progress = undefined;
@@ -65,6 +70,21 @@ export class RunController {
     this.notes = [];
     this.best = null;
     this.error = this.run?.error;
+    this.fault = this.run?.fault;
+  }
+
+  /**
+   * A run stored as running is training in this tab, in another tab (which holds its lock: watch for it to
+   * stop), or nowhere: the tab that ran it was closed or reloaded.
+   */
+  private async viewStatus(run: RunRecord): Promise<RunViewStatus> {
+    if (run.status !== 'running') return run.status;
+    if ((await trainerWorker().runningRunId()) === run.id) return 'running';
+    if (!(await runLockHeld(run.id))) return 'interrupted';
+    void whenRunLockFree(run.id).then(() => {
+      if (this.runId === run.id && this.status === 'elsewhere') void this.open(run.id);
+    });
+    return 'elsewhere';
   }
 
   handle(e: RunEvent): void {
@@ -72,6 +92,7 @@ export class RunController {
       case 'status':
         this.status = e.status;
         if (e.message) this.error = e.message;
+        this.fault = e.fault;
         // Stopped: nothing is training any more, whatever the last progress report said.
         if (e.status !== 'running') this.clearProgress();
         break;
@@ -142,6 +163,7 @@ export class RunController {
     this.memory = undefined;
     this.notes = [];
     this.error = undefined;
+    this.fault = undefined;
     this.clearProgress();
   }
 
@@ -156,15 +178,16 @@ export class RunController {
   async start(): Promise<void> {
     if (!this.runId) return;
     this.error = undefined;
+    this.fault = undefined;
     this.status = 'running';
+    let failed = false;
     try {
       await trainerWorker().startRun(this.runId, Comlink.proxy((e: RunEvent) => {
         this.handle(e);
       }));
     } catch (e) {
       this.error = (e as Error).message;
-      this.status = (await labDb().runs.get(this.runId))?.status ?? 'failed';
-      if (this.status === 'running') this.status = 'interrupted';
+      failed = true;
     }
     // The stored state is the truth once the worker has stopped (it may have been deleted meanwhile).
     if (!this.runId) return;
@@ -174,7 +197,10 @@ export class RunController {
       return;
     }
     this.run = run;
-    this.status = run.status === 'running' ? 'interrupted' : run.status;
+    this.status = await this.viewStatus(run);
+    // The stored reason (a fault written as the run paused) unless starting itself failed.
+    if (!failed) this.error = run.error;
+    this.fault = run.fault;
     this.trials = await labDb().trials.where('runId').equals(this.runId).sortBy('index');
     this.clearProgress();
   }
