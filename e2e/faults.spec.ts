@@ -82,10 +82,42 @@ test('two tabs: the second sees the run as running in another tab and cannot res
   await expect(second.getByTestId('run-elsewhere')).toBeVisible();
   await expect(second.getByTestId('run-resume')).toHaveCount(0);
   await expect(second.getByTestId('run-pause')).toHaveCount(0);
+  // Nor can it delete the run under the other tab's worker.
+  await second.getByTestId('tab-history').click();
+  await second.getByTestId('history-delete').click();
+  await expect(second.getByTestId('history-message')).toContainText('running in another tab');
+  await expect(second.getByTestId('history-runs').locator('tbody tr')).toHaveCount(1);
+  await second.getByTestId('tab-run').click();
   // The first tab goes on training undisturbed.
   await expect(page.getByTestId('run-status')).toHaveText('running');
   // The browser releases a closed tab's lock: the second tab now offers to resume the interrupted run.
   await page.close();
   await expect(second.getByTestId('run-status')).toHaveText('interrupted', { timeout: 30_000 });
   await expect(second.getByTestId('run-resume')).toBeVisible();
+});
+
+test('storage full mid-run: a banner names the quota, the run pauses (nothing done), and after freeing space Resume completes', async ({ page, context }) => {
+  await setUp(page, 'wasm');
+  await page.getByTestId('max-evals').fill('3');
+  // Trials long enough that the quota changes while the second one trains.
+  await page.getByTestId('epochs').fill('20');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('trial-table').locator('tbody tr').first()).toContainText('done', { timeout: 120_000 });
+  // The origin's quota shrinks to nothing (Chromium DevTools protocol): every write fails from now on, even
+  // the run's own status, which the page then takes from the worker.
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+  await expect(page.getByTestId('run-status')).toHaveText('paused', { timeout: 120_000 });
+  await expect(page.getByTestId('run-error')).toHaveAttribute('data-fault', 'storage');
+  await expect(page.getByTestId('run-error')).toContainText('QuotaExceededError');
+  await expect(page.getByTestId('run-free-space')).toBeVisible();
+  const statuses = await page.getByTestId('trial-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.children[7].textContent));
+  expect(statuses).not.toContain('failed');
+  // Space freed: the quota is back, Resume finishes the run.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.getByTestId('run-resume').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 240_000 });
+  const names = await page.getByTestId('trial-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.children[1].textContent));
+  expect(new Set(names).size).toBe(names.length);
 });

@@ -30,6 +30,8 @@ export class RunController {
   notes = $state<string[]>([]);
   error = $state<string | undefined>();
   trialStartedAt = 0;
+  /** The status the worker last reported the run stopped with (it may not be stored: a full quota). */
+  private stoppedAs: RunRecord['status'] | undefined;
   /** The current trial's first reported step and when it came: steps after it are timed (a resumed trial
    *  starts mid-way, and the first step includes compiling the kernels). */
   private firstStep: { step: number; at: number } | undefined;
@@ -91,6 +93,7 @@ export class RunController {
     switch (e.type) {
       case 'status':
         this.status = e.status;
+        this.stoppedAs = e.status === 'running' ? undefined : e.status;
         if (e.message) this.error = e.message;
         this.fault = e.fault;
         // Stopped: nothing is training any more, whatever the last progress report said.
@@ -179,6 +182,7 @@ export class RunController {
     if (!this.runId) return;
     this.error = undefined;
     this.fault = undefined;
+    this.stoppedAs = undefined;
     this.status = 'running';
     let failed = false;
     try {
@@ -197,10 +201,13 @@ export class RunController {
       return;
     }
     this.run = run;
-    this.status = await this.viewStatus(run);
-    // The stored reason (a fault written as the run paused) unless starting itself failed.
-    if (!failed) this.error = run.error;
-    this.fault = run.fault;
+    // With storage full even the final status may not have been written: the worker's word is then the truth
+    // (the run is not running; after a reload no tab holds its lock, so it shows as interrupted).
+    this.status = run.status === 'running' && this.stoppedAs ? this.stoppedAs : await this.viewStatus(run);
+    // The stored reason (a fault written as the run paused) unless starting itself failed; when storage
+    // refused even that write, the reason the worker sent stays.
+    if (!failed) this.error = run.error ?? this.error;
+    this.fault = run.fault ?? this.fault;
     this.trials = await labDb().trials.where('runId').equals(this.runId).sortBy('index');
     this.clearProgress();
   }
