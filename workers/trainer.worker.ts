@@ -21,6 +21,8 @@ import { calibrate, type Calibration } from '../src/core/run/estimate';
 import type { StoredMapping } from '../src/core/run/baseline';
 import type { DataRow } from '../src/core/data/types';
 import type { ShareDoc } from '../src/core/share/schema';
+import { withRunLock } from '../src/core/store/runLock';
+import { cleanName } from '../src/core/data/textRules';
 
 let backendInfo: BackendInfo | undefined;
 let session: ModelSession | undefined;
@@ -37,6 +39,60 @@ let loading: { key: string; promise: Promise<ModelInfo> } | undefined;
 /** PEFT adapters imported for the playground (kept in this worker only). */
 const imported = new Map<string, AdapterSnapshot>();
 
+type LostInfo = { reason?: string; message?: string };
+type DeviceLike = { lost?: Promise<LostInfo> };
+/** The WebGPU factory registered at import: a lost device is replaced by registering it again. */
+const webgpuFactory = tf.findBackendFactory('webgpu');
+/** Settles when the current WebGPU device is lost (undefined off WebGPU); runs pause on it. */
+let deviceLost: Promise<LostInfo> | undefined;
+/** Set once the current device is lost: the next run re-creates the backend first. */
+let lostDevice: LostInfo | undefined;
+let watchedDevice: DeviceLike | undefined;
+
+function watchDevice(): void {
+  deviceLost = undefined;
+  lostDevice = undefined;
+  watchedDevice = undefined;
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: DeviceLike }).device;
+  if (!device?.lost) return;
+  watchedDevice = device;
+  deviceLost = device.lost.then((info) => {
+    if (watchedDevice === device) lostDevice = info ?? {};
+    return info ?? {};
+  });
+}
+
+/** After a lost device: drop the model (its weights lived there) and make a new device for the same backend. */
+async function recreateBackend(): Promise<void> {
+  const name = backendInfo?.backend ?? 'auto';
+  try {
+    session?.dispose();
+  } catch {
+    // The weights' buffers went with the device.
+  }
+  session = undefined;
+  sessionKey = '';
+  if (name === 'webgpu' && webgpuFactory) {
+    const registry = (tf.engine() as unknown as { registry: Record<string, { dispose(): void }> }).registry;
+    const dead = registry.webgpu;
+    if (dead) {
+      const dispose = dead.dispose.bind(dead);
+      dead.dispose = () => {
+        try {
+          dispose();
+        } catch {
+          // Releasing buffers of a destroyed device may throw; they are gone either way.
+        }
+      };
+    }
+    tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', webgpuFactory, 3);
+  }
+  backendInfo = await initBackend(name, browserProbe);
+  watchDevice();
+}
+
 /** What is stored of a model source with a run: a picked folder cannot be stored, only its name. */
 function storableSource(source: ModelSource): unknown {
   return source.kind === 'files' ? { kind: 'files', id: source.id } : source;
@@ -46,10 +102,39 @@ function gpuLimits() {
   return backendInfo?.gpu ? { maxBufferSize: backendInfo.gpu.maxBufferSize, maxStorageBufferBindingSize: backendInfo.gpu.maxStorageBufferBindingSize } : undefined;
 }
 
+/** A run's training, with its lock held (startRun). A lost device is replaced first. */
+async function trainRun(runId: string, onEvent: (e: RunEvent) => void): Promise<void> {
+  if (lostDevice) await recreateBackend();
+
+  const run = await labDb().runs.get(runId);
+  if (!run) throw new Error('This run is no longer in browser storage.');
+  const src = run.modelSource as ModelSource | { kind: 'files'; id: string; files?: undefined };
+  if (!session || session.info.id !== run.modelId) {
+    if (src.kind === 'files' && !src.files) throw new Error(`This run used the local folder "${src.id}". Load that folder again on the Model page, then resume.`);
+    await api.loadModel(src as ModelSource);
+  }
+  await calibrating?.catch(() => undefined);
+  if (active) throw new Error('A search is already running in this tab. Pause or cancel it first.');
+  controller = new AbortController();
+  abortReason = undefined;
+  active = runLab({ db: labDb(), session: session!, runId, signal: controller.signal, onEvent, abortReason: () => abortReason, deviceLost });
+  activeRunId = runId;
+  try {
+    await active;
+  } finally {
+    active = undefined;
+    activeRunId = undefined;
+    controller = undefined;
+  }
+}
+
 const api = {
   /** Initialise tfjs once per worker (one WebGPU device per worker, reused for every run). */
   async init(preferred: BackendName | 'auto' = 'auto'): Promise<BackendInfo> {
-    if (!backendInfo) backendInfo = await initBackend(preferred, browserProbe);
+    if (!backendInfo) {
+      backendInfo = await initBackend(preferred, browserProbe);
+      watchDevice();
+    }
     return backendInfo;
   },
 
@@ -60,12 +145,14 @@ const api = {
     session = undefined;
     sessionKey = '';
     backendInfo = await initBackend(name, browserProbe);
+    watchDevice();
     return backendInfo;
   },
 
   /** Load (or reuse) a model. Hub downloads go to Cache Storage so the next load is offline. */
   async loadModel(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     await api.init();
+    if (lostDevice) await recreateBackend();
     const key = source.kind === 'files' ? `files:${source.id}:${[...source.files.keys()].join(',')}` : JSON.stringify(source);
     // One load at a time. After a reload the page loads the model while Resume asks for it too: two
     // interleaved loads of one model broke the download ("interrupted … network error") and the resumed run
@@ -110,7 +197,7 @@ const api = {
     const id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
     const now = Date.now();
     await labDb().runs.put({
-      id, name: input.name, createdAt: now, updatedAt: now, status: 'paused', settings: input.settings,
+      id, name: cleanName(input.name), createdAt: now, updatedAt: now, status: 'paused', settings: input.settings,
       modelId: session.info.id,
       model: { layers: session.info.summary.layers, hidden: session.info.summary.hidden, intermediate: session.info.summary.intermediate },
       modelSource: storableSource(input.source), datasetId: input.datasetId, backend: tf.getBackend(),
@@ -118,29 +205,13 @@ const api = {
     return id;
   },
 
-  /** Run (or resume) a search; resolves when it finishes, is paused or cancelled. Events stream to onEvent. */
+  /**
+   * Run (or resume) a search; resolves when it finishes, is paused or cancelled. Events stream to onEvent.
+   * Only one tab trains a run: another tab holding its lock makes this throw at once.
+   */
   async startRun(runId: string, onEvent: (e: RunEvent) => void): Promise<void> {
     if (active) throw new Error('A search is already running in this tab. Pause or cancel it first.');
-    const run = await labDb().runs.get(runId);
-    if (!run) throw new Error('This run is no longer in browser storage.');
-    const src = run.modelSource as ModelSource | { kind: 'files'; id: string; files?: undefined };
-    if (!session || session.info.id !== run.modelId) {
-      if (src.kind === 'files' && !src.files) throw new Error(`This run used the local folder "${src.id}". Load that folder again on the Model page, then resume.`);
-      await api.loadModel(src as ModelSource);
-    }
-    await calibrating?.catch(() => undefined);
-    if (active) throw new Error('A search is already running in this tab. Pause or cancel it first.');
-    controller = new AbortController();
-    abortReason = undefined;
-    active = runLab({ db: labDb(), session: session!, runId, signal: controller.signal, onEvent, abortReason: () => abortReason });
-    activeRunId = runId;
-    try {
-      await active;
-    } finally {
-      active = undefined;
-      activeRunId = undefined;
-      controller = undefined;
-    }
+    await withRunLock(runId, () => trainRun(runId, onEvent));
   },
 
   /** Cancel the run if it is the one running here and wait until it has stopped (before deleting it). */

@@ -8,11 +8,18 @@ import type { EvalRecord } from '../../core/search';
 import type { RunSettings } from '../../core/run/settings';
 import { estimateEta } from '../../core/run/estimate';
 import { trainerWorker, Comlink } from './workers';
+import { runLockHeld, whenRunLockFree } from '../../core/store/runLock';
+
+/** What the Run page shows: the stored status, or "interrupted" (no tab is training a run stored as running),
+ *  or "elsewhere" (another tab of this browser is training it: it cannot be resumed here). */
+export type RunViewStatus = RunRecord['status'] | 'idle' | 'elsewhere';
 
 export class RunController {
   runId = $state<string | undefined>();
   run = $state<RunRecord | undefined>();
-  status = $state<RunRecord['status'] | 'idle'>('idle');
+  status = $state<RunViewStatus>('idle');
+  /** Why the run paused by itself (lost GPU device, full storage), for the Run page's banner. */
+  fault = $state<RunRecord['fault']>();
   trials = $state<TrialRecord[]>([]);
   current = $state<TrialRecord | undefined>();
   /** Training loss per step of the current trial (every reported step). */
@@ -23,6 +30,8 @@ export class RunController {
   notes = $state<string[]>([]);
   error = $state<string | undefined>();
   trialStartedAt = 0;
+  /** The status the worker last reported the run stopped with (it may not be stored: a full quota). */
+  private stoppedAs: RunRecord['status'] | undefined;
   /** The current trial's first reported step and when it came: steps after it are timed (a resumed trial
    *  starts mid-way, and the first step includes compiling the kernels). */
   private firstStep: { step: number; at: number } | undefined;
@@ -54,9 +63,7 @@ export class RunController {
     this.runId = runId;
     this.run = await labDb().runs.get(runId);
     this.trials = await labDb().trials.where('runId').equals(runId).sortBy('index');
-    this.status = this.run?.status ?? 'idle';
-    // A run marked running that no worker is running was interrupted (tab closed or reloaded).
-    if (this.status === 'running' && !(await trainerWorker().isRunning())) this.status = 'interrupted';
+    this.status = this.run ? await this.viewStatus(this.run) : 'idle';
     // Only a run that is training has a current trial; a stopped one shows its stored trials as they are.
     this.current = this.status === 'running' ? this.trials.find((t) => t.status === 'running') : undefined;
     this.progress = undefined;
@@ -65,13 +72,30 @@ export class RunController {
     this.notes = [];
     this.best = null;
     this.error = this.run?.error;
+    this.fault = this.run?.fault;
+  }
+
+  /**
+   * A run stored as running is training in this tab, in another tab (which holds its lock: watch for it to
+   * stop), or nowhere: the tab that ran it was closed or reloaded.
+   */
+  private async viewStatus(run: RunRecord): Promise<RunViewStatus> {
+    if (run.status !== 'running') return run.status;
+    if ((await trainerWorker().runningRunId()) === run.id) return 'running';
+    if (!(await runLockHeld(run.id))) return 'interrupted';
+    void whenRunLockFree(run.id).then(() => {
+      if (this.runId === run.id && this.status === 'elsewhere') void this.open(run.id);
+    });
+    return 'elsewhere';
   }
 
   handle(e: RunEvent): void {
     switch (e.type) {
       case 'status':
         this.status = e.status;
+        this.stoppedAs = e.status === 'running' ? undefined : e.status;
         if (e.message) this.error = e.message;
+        this.fault = e.fault;
         // Stopped: nothing is training any more, whatever the last progress report said.
         if (e.status !== 'running') this.clearProgress();
         break;
@@ -142,6 +166,7 @@ export class RunController {
     this.memory = undefined;
     this.notes = [];
     this.error = undefined;
+    this.fault = undefined;
     this.clearProgress();
   }
 
@@ -156,15 +181,17 @@ export class RunController {
   async start(): Promise<void> {
     if (!this.runId) return;
     this.error = undefined;
+    this.fault = undefined;
+    this.stoppedAs = undefined;
     this.status = 'running';
+    let failed = false;
     try {
       await trainerWorker().startRun(this.runId, Comlink.proxy((e: RunEvent) => {
         this.handle(e);
       }));
     } catch (e) {
       this.error = (e as Error).message;
-      this.status = (await labDb().runs.get(this.runId))?.status ?? 'failed';
-      if (this.status === 'running') this.status = 'interrupted';
+      failed = true;
     }
     // The stored state is the truth once the worker has stopped (it may have been deleted meanwhile).
     if (!this.runId) return;
@@ -174,7 +201,13 @@ export class RunController {
       return;
     }
     this.run = run;
-    this.status = run.status === 'running' ? 'interrupted' : run.status;
+    // With storage full even the final status may not have been written: the worker's word is then the truth
+    // (the run is not running; after a reload no tab holds its lock, so it shows as interrupted).
+    this.status = run.status === 'running' && this.stoppedAs ? this.stoppedAs : await this.viewStatus(run);
+    // The stored reason (a fault written as the run paused) unless starting itself failed; when storage
+    // refused even that write, the reason the worker sent stays.
+    if (!failed) this.error = run.error ?? this.error;
+    this.fault = run.fault ?? this.fault;
     this.trials = await labDb().trials.where('runId').equals(this.runId).sortBy('index');
     this.clearProgress();
   }

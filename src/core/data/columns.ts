@@ -1,4 +1,5 @@
 /** Default column mapping detected from header names (and, for ambiguous names, the values), and the task kind. */
+import { listColumns } from './textRules';
 import { DataError, type ColumnMapping, type RawRecord, type TaskKind } from './types';
 
 const TEXT = ['text', 'sentence', 'spans', 'span', 'tweet', 'content', 'review'];
@@ -105,7 +106,7 @@ export function detectTaskKind(mapping: Partial<ColumnMapping>): TaskKind {
 
 /** Checks a (user-edited) mapping against the header; throws a DataError naming the bad field. */
 export function checkMapping(header: readonly string[], mapping: Partial<ColumnMapping>): ColumnMapping {
-  const cols = `the columns are: ${header.map((h) => `"${h}"`).join(', ')}`;
+  const cols = `the columns are: ${listColumns(header)}`;
   if (!mapping.text) throw new DataError(`Choose the text column (no column is named text, sentence or spans; ${cols}).`);
   detectTaskKind(mapping);
   const used = new Map<string, string>();

@@ -28,6 +28,7 @@ export async function loadDataset(input: string | Blob, opts: ParseOptions & Val
 }
 
 /** First rows for the preview table, as written. */
-export function previewRows(table: ParsedTable, n = 20): { line: number; values: string[] }[] {
-  return table.records.slice(0, n).map((r) => ({ line: r.line, values: r.values }));
+export function previewRows(table: ParsedTable, n = 20, columns = Infinity, cellChars = Infinity): { line: number; values: string[] }[] {
+  const cell = (v: string) => (v.length > cellChars ? `${v.slice(0, cellChars - 1)}…` : v);
+  return table.records.slice(0, n).map((r) => ({ line: r.line, values: r.values.slice(0, columns).map(cell) }));
 }

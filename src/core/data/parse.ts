@@ -7,8 +7,9 @@
  * was decided and why.
  */
 import Papa from 'papaparse';
+import { capColumnName } from './textRules';
 import { decodeUtf8, decodeWindows1252, LineCounter, utf8Length } from './text';
-import { bomLength, describeDelimiter, genericColumnNames, guessHeader, LAST_ON_LINE, sniffDelimiter, sniffEncoding, detectLineEnding, type HeaderGuess } from './sniff';
+import { bomLength, describeDelimiter, encodingName, genericColumnNames, guessHeader, LAST_ON_LINE, sniffDelimiter, sniffEncoding, detectLineEnding, type HeaderGuess } from './sniff';
 import {
   DataError,
   DEFAULT_LIMITS,
@@ -85,6 +86,8 @@ interface Decoded {
   invalidLines: number[];
   encoding: Encoding;
   encodingSource: ReadInfo['encodingSource'];
+  /** The bytes say UTF-16 (byte-order mark or zero bytes) but another encoding was chosen. */
+  utf16?: { encoding: 'utf-16le' | 'utf-16be'; source: 'bom' | 'zeros' };
 }
 
 async function readInput(input: string | Blob, choice: EncodingChoice): Promise<Decoded> {
@@ -100,8 +103,13 @@ export function decodeBytes(bytes: Uint8Array, choice: EncodingChoice = 'auto'):
   const guess = choice === 'auto' ? sniffEncoding(bytes) : undefined;
   const encoding: Encoding = guess?.encoding ?? (choice as Encoding);
   const encodingSource: ReadInfo['encodingSource'] = guess ? guess.source : 'chosen';
-  if (encoding === 'utf-8') return { ...decodeUtf8(bytes), bytes: bytes.length, encoding, encodingSource };
-  if (encoding === 'windows-1252') return { text: decodeWindows1252(bytes), bytes: bytes.length, hadBom: false, invalidLines: [], encoding, encodingSource };
+  // Read as UTF-8 or Windows-1252, UTF-16 turns into "invalid bytes" or text full of NULs: say what it is.
+  const sniffed = guess ?? (encoding.startsWith('utf-16') ? undefined : sniffEncoding(bytes));
+  const utf16 = sniffed && !encoding.startsWith('utf-16') && sniffed.encoding !== 'utf-8' && sniffed.encoding !== 'windows-1252' && sniffed.source !== 'default'
+    ? { utf16: { encoding: sniffed.encoding as 'utf-16le' | 'utf-16be', source: sniffed.source as 'bom' | 'zeros' } }
+    : {};
+  if (encoding === 'utf-8') return { ...decodeUtf8(bytes), bytes: bytes.length, encoding, encodingSource, ...utf16 };
+  if (encoding === 'windows-1252') return { text: decodeWindows1252(bytes), bytes: bytes.length, hadBom: false, invalidLines: [], encoding, encodingSource, ...utf16 };
   const bom = bomLength(bytes, encoding);
   const text = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes.subarray(bom));
   return { text, bytes: bytes.length, hadBom: bom > 0, invalidLines: [], encoding, encodingSource };
@@ -142,7 +150,7 @@ export async function parseTable(input: string | Blob, opts: ParseOptions = {}):
   if (opts.delimiter !== undefined && (opts.delimiter.length !== 1 || /["\r\n]/.test(opts.delimiter)))
     throw new DataError(`The delimiter must be one character other than a quote or a line end (got ${JSON.stringify(opts.delimiter)}).`);
   checkAbort(opts.signal);
-  const { text, bytes, hadBom, invalidLines, encoding, encodingSource } = await readInput(input, opts.encoding ?? 'auto');
+  const { text, bytes, hadBom, invalidLines, encoding, encodingSource, utf16 } = await readInput(input, opts.encoding ?? 'auto');
   checkAbort(opts.signal);
   const reading: ReadInfo = {
     ...baseReading,
@@ -152,6 +160,19 @@ export async function parseTable(input: string | Blob, opts: ParseOptions = {}):
     invalidUtf8Lines: invalidLines.length,
     ...(invalidLines.length ? { suggestedEncoding: 'windows-1252' as const } : {}),
   };
+  if (utf16) {
+    const name16 = encodingName(utf16.encoding);
+    const why = utf16.source === 'bom' ? 'it starts with a UTF-16 byte-order mark' : 'every other byte is zero, as in UTF-16 text';
+    return {
+      ...empty(
+        { line: 0, kind: 'invalid-utf8', message: `This file is ${name16} (${why}), not ${encodingName(encoding)}: choose ${name16} under Encoding, or save the file as UTF-8.`, fatal: true },
+        'csv',
+        { ...reading, suggestedEncoding: utf16.encoding },
+      ),
+      bytes,
+      hadBom,
+    };
+  }
   const requested = opts.format ?? 'auto';
   const format = requested === 'auto' ? detectFormat(text, name) : requested;
   if (text.trim() === '') return { ...empty({ line: 0, kind: 'empty-file', message: 'The file is empty.', fatal: true }, format, reading), bytes, hadBom };
@@ -289,7 +310,7 @@ function parseDelimited(text: string, format: TableFormat, limits: DataLimits, o
   let headerLines: [number, number] | undefined;
   if (guess.hasHeader) {
     const first = all[0];
-    header = first.values.map((v) => v.trim());
+    header = first.values.map((v) => capColumnName(v.trim()));
     headerLines = [first.line, first.endLine];
     records = all.slice(1);
     problems.push(...headerProblems(header));

@@ -10,6 +10,7 @@
  * Applying a choice (applyLabelFixes, dedupeRows) returns a new Dataset; nothing changes without it.
  */
 import { collectLabels, dropRows } from './validate';
+import { classCountProblem } from './textRules';
 import { DataError, type Dataset, type DataRow } from './types';
 
 export const CLASS_CHECKS = {
@@ -55,7 +56,9 @@ const NUMBERISH = /^[+-]?(\d+\.?\d*|\.\d+|\d*,\d+)(e[+-]?\d+)?$/i;
 
 /** The blocking check on a dataset (collected labels only; declared labels are the user's statement). */
 export function labelColumnBlocker(ds: Dataset, readAs?: string): string | undefined {
-  if (!ds.mapping.label || ds.labelsDeclared || !ds.labels) return undefined;
+  if (!ds.mapping.label || !ds.labels) return undefined;
+  // Declared labels are the user's statement, but results cannot hold more classes than this either way.
+  if (ds.labelsDeclared) return classCountProblem(ds.labels.length, ds.mapping.label);
   const labels = ds.labels;
   const numeric = labels.length > 0 && labels.filter((l) => NUMBERISH.test(l)).length >= 0.9 * labels.length && labels.some((l) => /[.,]/.test(l));
   return tooManyClasses(labels.length, ds.rows.length, { column: ds.mapping.label, readAs, numeric });

@@ -6,6 +6,7 @@
  * is stored in IndexedDB. Everything sent back is a small
  * summary (preview, capped problem list, histograms), never the rows themselves.
  */
+import { cleanName } from './textRules';
 import { detectMapping } from './columns';
 import { DERIVED_CLASS_NAMES } from './labels';
 import { parseTable } from './parse';
@@ -19,6 +20,8 @@ import {
   DataError,
   DEFAULT_LIMITS,
   formatProblem,
+  PREVIEW_CELL_CHARS,
+  PREVIEW_COLUMNS,
   type ColumnMapping,
   type DataLimits,
   type DataRow,
@@ -256,7 +259,8 @@ export class DataSession {
     });
     if (superseded()) throw cancelled();
     this.table = table;
-    this.name = name;
+    // The file's name titles the dataset and its runs' results: shown as text, so cleaned of control/bidi characters.
+    this.name = cleanName(name);
     this.read = read;
     this.detected = detectMapping(table.header, table.records, { byContent: !table.reading.hasHeader });
     this.setOptions(mappingOpts);
@@ -494,7 +498,7 @@ export class DataSession {
       decimalComma: !!ds?.decimalComma,
       checks: this.checks,
       header: table.header,
-      preview: previewRows(table, PREVIEW_ROWS),
+      preview: previewRows(table, PREVIEW_ROWS, PREVIEW_COLUMNS, PREVIEW_CELL_CHARS),
       detected: this.detected,
       mapping: ds?.mapping,
       mappingError: this.mappingError,

@@ -15,6 +15,7 @@ export type ProblemKind =
   | 'score-out-of-range'
   | 'empty-label'
   | 'unknown-label'
+  | 'bad-label'
   | 'bad-split';
 
 export interface Problem {
@@ -28,6 +29,10 @@ export interface Problem {
   /** A file-level problem that no row drop can fix (the file must be fixed or the limit raised). */
   fatal?: boolean;
 }
+
+/** The preview draws at most this many columns and characters per cell: a 10,000-column file must not freeze the page. */
+export const PREVIEW_COLUMNS = 50;
+export const PREVIEW_CELL_CHARS = 200;
 
 export function formatProblem(p: Problem): string {
   return p.line > 0 ? `Line ${p.line}: ${p.message}` : p.message;

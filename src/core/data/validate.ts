@@ -5,6 +5,7 @@
  * when the user confirms, and `assertReady` guards training.
  */
 import { buildLabelVocabulary } from './labels';
+import { classNameProblem } from './textRules';
 import { checkMapping, detectTaskKind } from './columns';
 import {
   DataError,
@@ -84,6 +85,10 @@ export function buildDataset(table: ParsedTable, mappingIn: Partial<ColumnMappin
   const scoreRange = opts.scoreRange === undefined ? DEFAULT_SCORE_RANGE : opts.scoreRange;
   if (scoreRange && !(scoreRange[0] < scoreRange[1])) throw new DataError(`The score range [${scoreRange[0]}, ${scoreRange[1]}] is empty: its low end must be below its high end.`);
   const declared = opts.labels ? new Set(opts.labels.map((l) => l.trim())) : undefined;
+  for (const l of declared ?? []) {
+    const p = classNameProblem(l);
+    if (p) throw new DataError(`Declared label "${l.slice(0, 40)}": ${p}`);
+  }
   const col = (name: string | undefined) => (name === undefined ? -1 : table.header.indexOf(name));
   const ti = col(mapping.text);
   const si = col(mapping.score);
@@ -121,7 +126,9 @@ export function buildDataset(table: ParsedTable, mappingIn: Partial<ColumnMappin
         add({ kind: 'score-out-of-range', column: mapping.score, message: `The score ${raw} is outside the declared range [${scoreRange[0]}, ${scoreRange[1]}].` });
     }
     if (li >= 0) {
+      const bad = row.label === '' ? undefined : classNameProblem(row.label!);
       if (row.label === '') add({ kind: 'empty-label', column: mapping.label, message: `The label ("${mapping.label}") is empty.` });
+      else if (bad) add({ kind: 'bad-label', column: mapping.label, message: bad });
       else if (declared && !declared.has(row.label!))
         add({ kind: 'unknown-label', column: mapping.label, message: `The label "${row.label}" is not one of the declared labels (${[...declared].join(', ')}).` });
     }

@@ -12,6 +12,7 @@ import {
 import { trialFromEvalRecord } from '../share/fromSearch';
 import { runBaseline, type StoredMapping } from './baseline';
 import type { DataRow } from '../data/types';
+import { TEXT_RULES, cleanName } from '../data/textRules';
 
 function trialToShare(t: TrialRecord, maxEpochs: number, metric: string): ShareTrial {
   const status = t.status === 'done' ? 'ok' : t.status === 'running' || t.status === 'queued' ? 'failed' : t.status === 'cancelled' ? 'failed' : t.status;
@@ -33,7 +34,7 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
   const ds = await db.datasets.get(run.datasetId);
   if (!ds) throw new Error('The dataset of this run was deleted; its results cannot be summarised.');
   // Written by the data worker when the dataset was saved (text-free: hash, row count, label statistics).
-  const fingerprint = datasetSchema.safeParse(ds.fingerprint);
+  const fingerprint = datasetSchema.safeParse(cleanFingerprint(ds.fingerprint));
   if (!fingerprint.success) throw new Error(`The stored dataset has no valid fingerprint (${formatIssues(fingerprint.error)}); upload it again.`);
   const s = run.settings as RunSettings;
   const model = run.model ?? { layers: 1, hidden: 1, intermediate: 1 };
@@ -44,7 +45,7 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
   const perRank = s.targets.reduce((a, t) => a + targetShape(t, shape).out + targetShape(t, shape).in, 0);
   const doc: ShareDoc = {
     schemaVersion: SHARE_SCHEMA_VERSION,
-    title: run.name.slice(0, 120),
+    title: cleanName(run.name),
     createdAt: new Date(run.createdAt).toISOString().replace(/\.\d+Z$/, 'Z'),
     model: { id: run.modelId, ...model },
     dataset: fingerprint.data,
@@ -73,6 +74,19 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
   const check = shareDocSchema.safeParse(doc);
   if (!check.success) throw new Error(`Could not summarise this run: ${formatIssues(check.error)}`);
   return check.data;
+}
+
+/**
+ * Datasets stored before upload applied the class rules may carry class names the results cannot show:
+ * cleaned the same way as names, and class statistics left out beyond the class limit, so that every run
+ * that trained opens its results.
+ */
+function cleanFingerprint(f: unknown): unknown {
+  const c = (f as { classes?: { names?: unknown; counts?: unknown } } | undefined)?.classes;
+  if (!c || !Array.isArray(c.names)) return f;
+  const { classes: _drop, ...rest } = f as Record<string, unknown>;
+  if (c.names.length > TEXT_RULES.maxClasses) return rest;
+  return { ...rest, classes: { ...c, names: c.names.map((n) => (typeof n === 'string' ? cleanName(n, TEXT_RULES.maxClassName, '?') : n)) } };
 }
 
 /** The run's trivial baseline: as stored when it started, or (runs stored before it was recorded) computed

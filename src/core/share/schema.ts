@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { TARGET_MODULES } from '../model/adapter';
+import { TEXT_RULES, UNSAFE_CHARS } from '../data/textRules';
 
 export const SHARE_SCHEMA_VERSION = 1 as const;
 
@@ -19,19 +20,15 @@ export const LIMITS = {
   maxMetrics: 32,
   maxCurve: 1000,
   maxHistogramBins: 200,
-  maxClasses: 200,
+  maxClasses: TEXT_RULES.maxClasses,
   maxRankChoices: 64,
   maxRank: 65536,
-  maxTitle: 120,
-  maxClassName: 64,
+  maxTitle: TEXT_RULES.maxName,
+  maxClassName: TEXT_RULES.maxClassName,
 } as const;
 
 /** Keys that would reach Object.prototype if an object were built from them carelessly. */
 export const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
-
-// C0/C1 controls and bidi overrides/isolates: text that could disguise itself when displayed.
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const finite = () => z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 const nonNegInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int().min(0).max(max);

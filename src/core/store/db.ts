@@ -25,6 +25,8 @@ export interface RunRecord {
   datasetId: string;
   backend?: string;
   error?: string;
+  /** Why the run paused by itself (lost GPU device, failed write); cleared when it runs again. */
+  fault?: 'device-lost' | 'storage';
   best?: { name: string; metrics: Record<string, number> };
   /** The trivial baseline on the run's split (mean / majority class; written when the run starts). Absent on
    *  runs stored before it was recorded: the results document then computes it from the dataset. */
@@ -142,13 +144,14 @@ export function labDb(): LabDB {
   return (db ??= new LabDB());
 }
 
-/** Turn a storage failure into what the user can do about it. */
-export function explainStorageError(e: unknown): string {
-  const err = e as { name?: string; inner?: { name?: string }; message?: string };
+/** Turn a storage failure into what the user can do about it; `what` names what was being saved. */
+export function explainStorageError(e: unknown, what?: string): string {
+  const err = e as { name?: string; inner?: { name?: string; message?: string }; message?: string };
   const name = err?.inner?.name ?? err?.name ?? '';
+  const saving = what ? ` while saving ${what}` : '';
   if (name === 'QuotaExceededError')
-    return 'The browser storage quota is full. Delete old runs or uploaded datasets on the History page (checkpoints are the largest items), then resume.';
-  return `Saving to browser storage failed: ${err?.message ?? String(e)}`;
+    return `The browser storage quota is full (QuotaExceededError)${saving}. Delete old runs or uploaded datasets on the History page (checkpoints are the largest items), then resume.`;
+  return `Saving to browser storage failed${saving}: ${name ? `${name}: ` : ''}${err?.inner?.message ?? err?.message ?? String(e)}`;
 }
 
 export async function storageEstimate(): Promise<{ usage: number; quota: number; persisted: boolean } | undefined> {

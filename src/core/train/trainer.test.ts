@@ -134,6 +134,16 @@ describe('runTrial', () => {
     const lost = await runTrial(model, data(), settings(), { deviceLost: Promise.resolve({ message: 'destroyed' }) });
     expect(lost.status).toBe('failed');
     expect(lost.reason).toMatch(/GPU device was lost/);
+    expect(lost.fault).toBe('device-lost');
+    // A destroyed device surfaces as a failed read-back first: that is device loss too, not a bad configuration.
+    const unmapped = await runTrial(model, data(), settings(), {
+      onStep: (p) => {
+        if (p.step === 2) throw new DOMException('Buffer was unmapped before mapping was resolved.', 'AbortError');
+      },
+    });
+    expect(unmapped.fault).toBe('device-lost');
+    expect(unmapped.reason).toMatch(/GPU device was lost.*Resume re-creates/);
+    expect(nan.fault).toBeUndefined();
     const thrown = await runTrial(model, data(), settings(), {
       onStep: (p) => {
         if (p.step === 3) throw new Error('GPUDevice was lost: unknown');
@@ -141,6 +151,7 @@ describe('runTrial', () => {
     });
     expect(thrown.status).toBe('failed');
     expect(thrown.reason).toMatch(/GPU device was lost/);
+    expect(thrown.fault).toBe('device-lost');
     const ac = new AbortController();
     const cancelled = await runTrial(model, data(), settings(), { signal: ac.signal, onStep: (p) => p.step === 2 && ac.abort() });
     expect(cancelled.status).toBe('cancelled');

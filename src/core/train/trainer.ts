@@ -108,6 +108,8 @@ export interface TrialHooks {
 export interface TrialResult {
   status: 'completed' | 'failed' | 'cancelled';
   reason?: string;
+  /** Set when the failure is the GPU device's, not the configuration's: the run should pause, not record it. */
+  fault?: 'device-lost';
   epochs: EpochMetrics[];
   /** Validation metrics after the last epoch (null when no epoch finished). */
   final: Metrics | null;
@@ -120,12 +122,24 @@ export interface TrialResult {
   timings: { totalMs: number; trainMs: number; evalMs: number; tokensPerSec: number; msPerStep: number };
 }
 
-const DEVICE_LOST = /device (was |is )?lost|devicelost|context (was )?lost|GPUDevice|webgl.*lost/i;
+// A destroyed or lost WebGPU device shows up as failed read-backs ("Buffer was unmapped before mapping was
+// resolved", mapAsync on a destroyed device) as often as a "device lost" message.
+const DEVICE_LOST = /device (was |is )?(lost|destroyed)|devicelost|context (was )?lost|GPUDevice|webgl.*lost|buffer was (unmapped|destroyed)|unmapped before|mapAsync|instance dropped/i;
+
+/** Whether an error means the GPU device (or WebGL context) is gone rather than the training going wrong. */
+export function isDeviceLost(e: unknown): boolean {
+  return DEVICE_LOST.test(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+}
+
+/** What the user is told when the device is lost: the run pauses and Resume re-creates the backend. */
+export function deviceLostMessage(detail: string): string {
+  return `The GPU device was lost during training (${detail}). The search is paused and the trial in progress keeps its last checkpoint: Resume re-creates the GPU backend and continues.`;
+}
 
 /** A message for the user from anything thrown during training. */
 export function describeFailure(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  if (DEVICE_LOST.test(msg)) return `The GPU device was lost during training (${msg}). Reload the page or pick another backend; the trial can resume from its last checkpoint.`;
+  if (isDeviceLost(e)) return deviceLostMessage(msg);
   if (/out of memory|OOM|allocation failed|Failed to allocate/i.test(msg)) return `Out of GPU memory (${msg}). Lower the batch size, max length or ranks, or turn on activation recomputation.`;
   return `Training failed: ${msg}`;
 }
@@ -276,7 +290,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
   };
   let lost: string | null = null;
   hooks.deviceLost?.then(
-    (info) => (lost = describeFailure(new Error(`GPU device lost${info ? `: ${typeof info === 'object' && info && 'message' in info ? (info as { message: string }).message : String(info)}` : ''}`))),
+    (info) => (lost = `GPU device lost${info ? `: ${typeof info === 'object' && info && 'message' in info ? (info as { message: string }).message || (info as { reason?: string }).reason : String(info)}` : ''}`),
     () => undefined,
   );
   let step = 0, epoch = 0, batchInEpoch = 0, order: number[] = [];
@@ -378,7 +392,10 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
     return result;
   } catch (e) {
     result.status = 'failed';
+    // Once the device is gone every error that follows is a symptom of that, whatever its message.
+    if (lost && !isDeviceLost(e)) e = new Error(`${lost}; then: ${e instanceof Error ? e.message : String(e)}`);
     result.reason = describeFailure(e);
+    if (lost || isDeviceLost(e)) result.fault = 'device-lost';
     return result;
   } finally {
     result.steps = step;
