@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { browserProbe } from './backends';
+import { browserProbe, setWasmThreads } from './backends';
 import { initBackend, type BackendName } from '../src/core/train/backend';
 import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
 import { benchStep, type BenchCase } from '../src/core/train/bench';
@@ -13,10 +13,16 @@ import { parseSafetensors } from '../src/core/model/safetensors';
 const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
 
 const api = {
-  async init(backend: BackendName) {
+  /** `threads` (wasm): only honoured by the first wasm initialisation in this worker. */
+  async init(backend: BackendName, threads?: number) {
+    if (threads) setWasmThreads(threads);
     const info = await initBackend(backend, browserProbe);
     if (info.backend !== backend) throw new Error(`asked for ${backend} but got ${info.backend}: ${info.message}`);
     return info;
+  },
+  /** Whether this worker may share memory (what the threaded wasm build needs). */
+  isolated(): boolean {
+    return self.crossOriginIsolated;
   },
   async referenceCheck(fixture: ReferenceFixture) {
     const config = await (await fetch(base + 'config.json')).json();
