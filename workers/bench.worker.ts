@@ -5,18 +5,21 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { browserProbe, setWasmThreads } from './backends';
-import { initBackend, type BackendName } from '../src/core/train/backend';
+import { initBackend, type BackendInfo, type BackendName } from '../src/core/train/backend';
 import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
 import { benchStep, type BenchCase } from '../src/core/train/bench';
 import { parseSafetensors } from '../src/core/model/safetensors';
 
 const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
 
+let backendInfo: BackendInfo | undefined;
+
 const api = {
   /** `threads` (wasm): only honoured by the first wasm initialisation in this worker. */
   async init(backend: BackendName, threads?: number) {
     if (threads) setWasmThreads(threads);
     const info = await initBackend(backend, browserProbe);
+    backendInfo = info;
     if (info.backend !== backend) throw new Error(`asked for ${backend} but got ${info.backend}: ${info.message}`);
     return info;
   },
@@ -31,9 +34,9 @@ const api = {
     const res = await runReferenceCheck(fixture, config, tensors);
     return { ...res, backend: tf.getBackend(), tensorsLeaked: tf.memory().numTensors - before };
   },
-  async bench(c: BenchCase, steps: number) {
-    const { kernelsByName: _k, ...r } = await benchStep(c, { steps });
-    return r;
+  async bench(c: BenchCase, steps: number, batch?: number, seqLen?: number) {
+    const { kernelsByName: _k, ...r } = await benchStep(c, { steps, batch, seqLen });
+    return { ...r, ...(backendInfo?.threads ? { threads: backendInfo.threads } : {}) };
   },
 };
 export type BenchApi = typeof api;
