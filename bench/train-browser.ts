@@ -4,6 +4,7 @@
  * (wasm: one per thread count). Serves the built app (vite build + preview, cross-origin isolated, so wasm
  * has threads) on a free port; prints figures, asserts nothing.
  * Flags: --cases tiny,roberta-base-shape  --backends webgpu,webgl,wasm,cpu  --threads 1,2  --steps N  --batch B  --seq S
+ *        --composite (webgpu: also a row with the fused kernels switched off, the composite ops instead)
  */
 import { spawn, execSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -40,20 +41,20 @@ async function main() {
     });
     for (const backend of backends) {
       for (const threads of backend === 'wasm' ? threadCounts : [undefined]) {
-        for (const c of cases) {
+        for (const [c, fused] of cases.flatMap((c) => (backend === 'webgpu' && process.argv.includes('--composite') ? [[c, false], [c, true]] : [[c, true]]) as [string, boolean][])) {
           // A fresh page per case: one backend per worker, one WebGPU device (or wasm thread pool) per worker.
           const page = await browser.newPage();
           await page.goto(`http://127.0.0.1:${port}/bench.html`);
           await page.waitForFunction(() => 'rankLabBench' in window);
           try {
             const r = await page.evaluate(
-              async ([b, cs, n, t, bs, sl]) => {
-                type Api = { init(x: string, t?: number): Promise<unknown>; bench(c: string, n: number, b?: number, s?: number): Promise<Record<string, unknown>> };
+              async ([b, cs, n, t, bs, sl, f]) => {
+                type Api = { init(x: string, t?: number): Promise<unknown>; bench(c: string, n: number, b?: number, s?: number, f?: boolean): Promise<Record<string, unknown>> };
                 const api = (window as unknown as { rankLabBench: Api }).rankLabBench;
                 await api.init(b as string, t ?? undefined);
-                return api.bench(cs as string, n as number, bs ?? undefined, sl ?? undefined);
+                return api.bench(cs as string, n as number, bs ?? undefined, sl ?? undefined, f as boolean);
               },
-              [backend, c, steps, threads ?? null, batch ?? null, seqLen ?? null] as const,
+              [backend, c, steps, threads ?? null, batch ?? null, seqLen ?? null, fused] as const,
             );
             console.log(JSON.stringify({ ...r, backend, runtime: 'chromium-headless' }));
           } catch (e) {

@@ -6,7 +6,8 @@
  * kernelsPerStep, dispatchKernels, kernelsPerLayer, uploadBytesPerStep, numTensorsStep2, numTensorsLast,
  * peakBytes, threads where it applies, …); without it, a table.
  * Flags: --cases tiny,roberta-base-shape  --backends cpu,wasm  --browser-backends webgpu,webgl,wasm,cpu
- *        --threads 1,2 (browser wasm)  --steps N  --batch B --seq S  --no-browser  --no-torch  --verbose
+ *        --threads 1,2 (browser wasm)  --composite (browser webgpu: also without the fused kernels)
+ *        --steps N  --batch B --seq S  --no-browser  --no-torch  --verbose
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +24,7 @@ const batch = arg('--batch') ? Number(arg('--batch')) : undefined;
 const seqLen = arg('--seq') ? Number(arg('--seq')) : undefined;
 const json = has('--json');
 
-const COLUMNS = ['case', 'backend', 'threads', 'msPerStep', 'tokensPerSec', 'kernelsPerStep', 'dispatchKernels', 'kernelsPerLayer', 'dispatchKernelsPerLayer', 'uploadBytesPerStep', 'numTensorsStep2', 'numTensorsLast', 'peakBytes'];
+const COLUMNS = ['case', 'backend', 'fused', 'threads', 'msPerStep', 'tokensPerSec', 'kernelsPerStep', 'dispatchKernels', 'kernelsPerLayer', 'dispatchKernelsPerLayer', 'uploadBytesPerStep', 'numTensorsStep2', 'numTensorsLast', 'peakBytes'];
 let headerShown = false;
 /** One result row: a JSON line, or a table row (header first). */
 export function emit(row: Record<string, unknown>): void {
@@ -54,6 +55,7 @@ async function main() {
     const pass = ['--cases', cases.join(','), '--steps', String(steps), '--json'];
     if (arg('--browser-backends')) pass.push('--backends', arg('--browser-backends')!);
     if (arg('--threads')) pass.push('--threads', arg('--threads')!);
+    if (has('--composite')) pass.push('--composite');
     if (batch) pass.push('--batch', String(batch));
     if (seqLen) pass.push('--seq', String(seqLen));
     const b = spawnSync('npx', ['tsx', 'bench/train-browser.ts', ...pass], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -9,6 +9,8 @@ import { initBackend, type BackendInfo, type BackendName } from '../src/core/tra
 import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
 import { benchStep, type BenchCase } from '../src/core/train/bench';
 import { parseSafetensors } from '../src/core/model/safetensors';
+import { checkFusedKernels } from '../src/core/model/fusedCheck';
+import { hasFused, LAYER_NORM, setFusedKernels } from '../src/core/model/fusedKernels';
 
 const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
 
@@ -34,9 +36,20 @@ const api = {
     const res = await runReferenceCheck(fixture, config, tensors);
     return { ...res, backend: tf.getBackend(), tensorsLeaked: tf.memory().numTensors - before };
   },
-  async bench(c: BenchCase, steps: number, batch?: number, seqLen?: number) {
-    const { kernelsByName: _k, ...r } = await benchStep(c, { steps, batch, seqLen });
-    return { ...r, ...(backendInfo?.threads ? { threads: backendInfo.threads } : {}) };
+  /** The fused kernels against the composite ops on random inputs (forward and backward). */
+  fusedCheck() {
+    return checkFusedKernels();
+  },
+  /** `fused: false` runs the composite ops where fused kernels exist (the before/after comparison). */
+  async bench(c: BenchCase, steps: number, batch?: number, seqLen?: number, fused = true) {
+    setFusedKernels(fused);
+    try {
+      const { kernelsByName: _k, ...r } = await benchStep(c, { steps, batch, seqLen });
+      // Whether the fused kernels ran: only where the backend has them (webgpu) and they were not switched off.
+      return { ...r, fused: hasFused(LAYER_NORM), ...(backendInfo?.threads ? { threads: backendInfo.threads } : {}) };
+    } finally {
+      setFusedKernels(true);
+    }
   },
 };
 export type BenchApi = typeof api;
