@@ -1,10 +1,13 @@
 /**
  * Browser half of `npm run bench:train`: the same LoRA training step (src/core/train/bench.ts) in headless
- * Debian Chromium on webgpu (SwiftShader here), webgl, wasm and cpu, one JSON line per case and backend.
- * Serves the built app (vite build + preview) on a free port; prints figures, asserts nothing.
- * Flags: --cases tiny,roberta-base-shape  --backends webgpu,webgl,cpu  --steps N
+ * Debian Chromium on webgpu (SwiftShader here), webgl, wasm and cpu, one JSON line per case and backend
+ * (wasm: one per thread count). Serves the built app (vite build + preview, cross-origin isolated, so wasm
+ * has threads) on a free port; prints figures, asserts nothing.
+ * Flags: --cases tiny,roberta-base-shape  --backends webgpu,webgl,wasm,cpu  --threads 1,2  --steps N  --batch B  --seq S
+ *        --composite (webgpu: also a row with the fused kernels switched off, the composite ops instead)
  */
 import { spawn, execSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { chromium } from '@playwright/test';
 
 const arg = (name: string, def: string) => {
@@ -15,6 +18,10 @@ const cases = arg('--cases', 'tiny,roberta-base-shape').split(',');
 const backends = arg('--backends', 'webgpu,webgl,wasm,cpu').split(',');
 const steps = Number(arg('--steps', '2'));
 const port = Number(arg('--port', '4190'));
+// Default: 1 and every logical core of this machine (capped at tfjs' 8 thread workers).
+const threadCounts = arg('--threads', `1,${Math.min(8, availableParallelism())}`).split(',').map(Number).filter((n, i, a) => n > 0 && a.indexOf(n) === i);
+const batch = process.argv.includes('--batch') ? Number(arg('--batch', '10')) : undefined;
+const seqLen = process.argv.includes('--seq') ? Number(arg('--seq', '64')) : undefined;
 
 async function main() {
   execSync('npx vite build', { stdio: 'ignore' });
@@ -33,25 +40,28 @@ async function main() {
       args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     for (const backend of backends) {
-      for (const c of cases) {
-        // A fresh page per case: one backend per worker, one WebGPU device per worker.
-        const page = await browser.newPage();
-        await page.goto(`http://127.0.0.1:${port}/bench.html`);
-        await page.waitForFunction(() => 'rankLabBench' in window);
-        try {
-          const r = await page.evaluate(
-            async ([b, cs, n]) => {
-              const api = (window as unknown as { rankLabBench: { init(x: string): Promise<unknown>; bench(c: string, n: number): Promise<Record<string, unknown>> } }).rankLabBench;
-              await api.init(b as string);
-              return api.bench(cs as string, n as number);
-            },
-            [backend, c, steps] as const,
-          );
-          console.log(JSON.stringify({ ...r, backend, browser: 'chromium-headless' }));
-        } catch (e) {
-          console.log(JSON.stringify({ case: c, backend, error: (e as Error).message.split('\n')[0] }));
+      for (const threads of backend === 'wasm' ? threadCounts : [undefined]) {
+        for (const [c, fused] of cases.flatMap((c) => (backend === 'webgpu' && process.argv.includes('--composite') ? [[c, false], [c, true]] : [[c, true]]) as [string, boolean][])) {
+          // A fresh page per case: one backend per worker, one WebGPU device (or wasm thread pool) per worker.
+          const page = await browser.newPage();
+          await page.goto(`http://127.0.0.1:${port}/bench.html`);
+          await page.waitForFunction(() => 'rankLabBench' in window);
+          try {
+            const r = await page.evaluate(
+              async ([b, cs, n, t, bs, sl, f]) => {
+                type Api = { init(x: string, t?: number): Promise<unknown>; bench(c: string, n: number, b?: number, s?: number, f?: boolean): Promise<Record<string, unknown>> };
+                const api = (window as unknown as { rankLabBench: Api }).rankLabBench;
+                await api.init(b as string, t ?? undefined);
+                return api.bench(cs as string, n as number, bs ?? undefined, sl ?? undefined, f as boolean);
+              },
+              [backend, c, steps, threads ?? null, batch ?? null, seqLen ?? null, fused] as const,
+            );
+            console.log(JSON.stringify({ ...r, backend, runtime: 'chromium-headless' }));
+          } catch (e) {
+            console.log(JSON.stringify({ case: c, backend, ...(threads ? { threads } : {}), error: (e as Error).message.split('\n')[0] }));
+          }
+          await page.close();
         }
-        await page.close();
       }
     }
     await browser.close();

@@ -1,9 +1,10 @@
 /**
  * Browser-only backend registration for the training worker. WebGPU is created once per worker and
- * reused (SwiftShader misbehaves when devices are destroyed and recreated); wasm is the no-GPU fallback.
+ * reused (SwiftShader misbehaves when devices are destroyed and recreated); wasm is the no-GPU fallback,
+ * multi-threaded (threaded-SIMD build, one thread per logical core) when the page is cross-origin isolated.
  */
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -15,6 +16,32 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
+
+/** Threads for the wasm backend: every logical core by default (tfjs keeps at most 8 thread workers). */
+let wasmThreads = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+
+/** Threads for the wasm backend; only before it is first initialised in this worker (tfjs reads it once). */
+export function setWasmThreads(n: number): void {
+  wasmThreads = Math.max(1, Math.min(8, Math.round(n)));
+}
+
+// tfjs-backend-wasm caps its thread pool at navigator.hardwareConcurrency / 2 (it assumes two hyperthreads
+// per core), which leaves a 2-vCPU machine with one thread. The cap is read once, while the module
+// instantiates, so the wrapped factory reports 2 × the wanted threads for exactly that moment.
+const wasmFactory = tf.findBackendFactory('wasm');
+if (wasmFactory) {
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', async () => {
+    const nav = self.navigator as Navigator & { hardwareConcurrency: number };
+    setThreadsCount(wasmThreads);
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * wasmThreads, configurable: true });
+    try {
+      return await wasmFactory();
+    } finally {
+      delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+    }
+  }, 2);
+}
 
 type AdapterLike = {
   limits: Record<string, number>;
@@ -54,6 +81,7 @@ export const browserProbe: BackendProbe = {
     if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'OffscreenCanvas is not available in workers';
     return undefined;
   },
+  wasmThreads: () => getThreadsCount(),
   async gpuInfo(): Promise<BackendInfo['gpu']> {
     const backend = tf.backend() as unknown as { device?: { limits: Record<string, number> }; adapterInfo?: Record<string, string> };
     const limits = backend.device?.limits;

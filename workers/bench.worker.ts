@@ -4,19 +4,30 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { browserProbe } from './backends';
-import { initBackend, type BackendName } from '../src/core/train/backend';
+import { browserProbe, setWasmThreads } from './backends';
+import { initBackend, type BackendInfo, type BackendName } from '../src/core/train/backend';
 import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
 import { benchStep, type BenchCase } from '../src/core/train/bench';
 import { parseSafetensors } from '../src/core/model/safetensors';
+import { checkFusedKernels } from '../src/core/model/fusedCheck';
+import { hasFused, LAYER_NORM, setFusedKernels } from '../src/core/model/fusedKernels';
 
 const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
 
+let backendInfo: BackendInfo | undefined;
+
 const api = {
-  async init(backend: BackendName) {
+  /** `threads` (wasm): only honoured by the first wasm initialisation in this worker. */
+  async init(backend: BackendName, threads?: number) {
+    if (threads) setWasmThreads(threads);
     const info = await initBackend(backend, browserProbe);
+    backendInfo = info;
     if (info.backend !== backend) throw new Error(`asked for ${backend} but got ${info.backend}: ${info.message}`);
     return info;
+  },
+  /** Whether this worker may share memory (what the threaded wasm build needs). */
+  isolated(): boolean {
+    return self.crossOriginIsolated;
   },
   async referenceCheck(fixture: ReferenceFixture) {
     const config = await (await fetch(base + 'config.json')).json();
@@ -25,9 +36,20 @@ const api = {
     const res = await runReferenceCheck(fixture, config, tensors);
     return { ...res, backend: tf.getBackend(), tensorsLeaked: tf.memory().numTensors - before };
   },
-  async bench(c: BenchCase, steps: number) {
-    const { kernelsByName: _k, ...r } = await benchStep(c, { steps });
-    return r;
+  /** The fused kernels against the composite ops on random inputs (forward and backward). */
+  fusedCheck() {
+    return checkFusedKernels();
+  },
+  /** `fused: false` runs the composite ops where fused kernels exist (the before/after comparison). */
+  async bench(c: BenchCase, steps: number, batch?: number, seqLen?: number, fused = true) {
+    setFusedKernels(fused);
+    try {
+      const { kernelsByName: _k, ...r } = await benchStep(c, { steps, batch, seqLen });
+      // Whether the fused kernels ran: only where the backend has them (webgpu) and they were not switched off.
+      return { ...r, fused: hasFused(LAYER_NORM), ...(backendInfo?.threads ? { threads: backendInfo.threads } : {}) };
+    } finally {
+      setFusedKernels(true);
+    }
   },
 };
 export type BenchApi = typeof api;

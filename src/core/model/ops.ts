@@ -4,6 +4,9 @@
  * does), and LayerNorm / GELU backward reuse what the forward saved.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GELU, GELU_GRAD, hasFused, LAYER_NORM, LAYER_NORM_GRAD, registerFusedKernels, runFused } from './fusedKernels';
+
+registerFusedKernels();
 
 export interface CustomOpResult {
   value: tf.Tensor;
@@ -59,13 +62,17 @@ export class Consts {
   }
 }
 
-/** LayerNorm over the last axis with frozen gamma/beta: y = (x − μ)/√(σ² + eps)·γ + β. */
-export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: tf.Scalar): (x: tf.Tensor2D) => tf.Tensor2D {
-  const f = customOp(([x], save) => {
+/**
+ * LayerNorm over the last axis with frozen gamma/beta: y = (x − μ)/√(σ² + eps)·γ + β. On a backend with the
+ * fused kernels (webgpu) forward and backward are one kernel each; elsewhere the composite below.
+ */
+export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, c: Consts): (x: tf.Tensor2D) => tf.Tensor2D {
+  const epsT = c.get(eps);
+  const composite = customOp(([x], save) => {
     const mean = tf.mean(x, -1, true);
     const xc = tf.sub(x, mean);
     const variance = tf.mean(tf.square(xc), -1, true);
-    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const rstd = tf.rsqrt(tf.add(variance, epsT));
     const xhat = tf.mul(xc, rstd);
     save([xhat, rstd]);
     return {
@@ -80,13 +87,20 @@ export function makeLayerNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: tf.Sca
       },
     };
   });
-  return f as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+  const fused = customOp(([x], save) => {
+    save([x]);
+    return {
+      value: runFused(LAYER_NORM, { x, gamma, beta }, { eps }),
+      gradFunc: (dy, [xs]) => runFused(LAYER_NORM_GRAD, { dy, x: xs, gamma }, { eps }),
+    };
+  });
+  return ((x: tf.Tensor2D) => (hasFused(LAYER_NORM) ? fused(x) : composite(x))) as (x: tf.Tensor2D) => tf.Tensor2D;
 }
 
-/** Exact GELU, x·Φ(x) with Φ via erf (HF "gelu"), with a backward that reuses Φ. */
+/** Exact GELU, x·Φ(x) with Φ via erf (HF "gelu"), with a backward that reuses Φ; fused kernels on webgpu. */
 export function makeGelu(c: Consts): <T extends tf.Tensor>(x: T) => T {
   const sqrt1_2 = c.get(Math.SQRT1_2), half = c.get(0.5), negHalf = c.get(-0.5), invSqrt2Pi = c.get(1 / Math.sqrt(2 * Math.PI));
-  return customOp(([x], save) => {
+  const composite = customOp(([x], save) => {
     const cdf = tf.add(tf.mul(tf.erf(tf.mul(x, sqrt1_2)), half), half);
     save([x, cdf]);
     return {
@@ -98,5 +112,10 @@ export function makeGelu(c: Consts): <T extends tf.Tensor>(x: T) => T {
         return tf.mul(dy, tf.add(cd, tf.mul(xs, pdf)));
       },
     };
-  }) as unknown as <T extends tf.Tensor>(x: T) => T;
+  });
+  const fused = customOp(([x], save) => {
+    save([x]);
+    return { value: runFused(GELU, { x }), gradFunc: (dy, [xs]) => runFused(GELU_GRAD, { dy, x: xs }) };
+  });
+  return (<T extends tf.Tensor>(x: T) => (hasFused(GELU) ? fused(x) : composite(x)) as T);
 }

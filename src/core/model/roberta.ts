@@ -341,8 +341,8 @@ export function buildModel(config: RobertaConfig, tensors: Map<string, NamedTens
   for (let i = 0; i < posData.length; i++) posData[i] = pos!.data[i] + tt!.data[i % H];
   const posTable = own(tf.tensor2d(posData, [config.maxPositions, H]));
   const consts = new Consts();
-  const eps = consts.get(config.layerNormEps);
-  const embLn = makeLayerNorm(own(tf.tensor1d(embG!.data)), own(tf.tensor1d(embB!.data)), eps);
+  const eps = config.layerNormEps;
+  const embLn = makeLayerNorm(own(tf.tensor1d(embG!.data)), own(tf.tensor1d(embB!.data)), eps, consts);
   const layers: LayerWeights[] = raw.map((r) => {
     const linears = {} as Record<TargetModule, FrozenLinear>;
     for (const [t, s] of Object.entries(shapes) as [TargetModule, [number, number]][]) {
@@ -351,7 +351,7 @@ export function buildModel(config: RobertaConfig, tensors: Map<string, NamedTens
       linears[t] = { W, b, outFeatures: s[0], inFeatures: s[1], apply: makeFrozenLinear(W, b) };
     }
     const lnT = r.ln.map((t) => own(tf.tensor1d(t!.data)));
-    return { linears, lnAttn: makeLayerNorm(lnT[0], lnT[1], eps), lnOut: makeLayerNorm(lnT[2], lnT[3], eps), lnTensors: lnT };
+    return { linears, lnAttn: makeLayerNorm(lnT[0], lnT[1], eps, consts), lnOut: makeLayerNorm(lnT[2], lnT[3], eps, consts), lnTensors: lnT };
   });
   return new RobertaModel(config, { wordChunks, chunkRows, posTable, embLn, layers, owned, consts });
 }

@@ -21,6 +21,8 @@ export interface BackendInfo {
     /** Set when the adapter is a software renderer on the CPU (e.g. "SwiftShader"); see softwareRenderer. */
     software?: string;
   };
+  /** wasm only: threads tfjs-backend-wasm runs with (1 when the page is not cross-origin isolated). */
+  threads?: number;
 }
 
 /** What a WebGPU adapter says about itself (GPUAdapter.isFallbackAdapter / GPUAdapterInfo fields). */
@@ -58,6 +60,8 @@ export interface BackendProbe {
   /** Why a backend cannot be used before even trying it (e.g. no navigator.gpu); undefined = try it. */
   precheck?(name: BackendName): Promise<string | undefined>;
   gpuInfo?(): Promise<BackendInfo['gpu']>;
+  /** Threads of the initialised wasm backend. */
+  wasmThreads?(): number;
 }
 
 export async function initBackend(preferred: BackendName | 'auto' = 'auto', probe: BackendProbe = {}): Promise<BackendInfo> {
@@ -83,7 +87,8 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto', prob
       t.dispose();
       if (v[0] !== 2 || v[1] !== 3) throw new Error('self-test computed wrong values');
       const gpu = name === 'webgpu' ? await probe.gpuInfo?.() : undefined;
-      return { backend: name, message: describeBackend(name, preferred, skipped, gpu), skipped, gpu };
+      const threads = name === 'wasm' ? probe.wasmThreads?.() : undefined;
+      return { backend: name, message: describeBackend(name, preferred, skipped, gpu), skipped, gpu, ...(threads ? { threads } : {}) };
     } catch (e) {
       skipped.push({ backend: name, reason: (e as Error).message || String(e) });
     }

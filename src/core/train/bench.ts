@@ -2,7 +2,8 @@
  * Training-step benchmark shared by `npm run bench:train` (Node) and the browser e2e (webgpu/webgl):
  * a full LoRA step (query+value, rank 8, regression head, AdamW, clipping) at batch 10 × 64 tokens on a
  * random-weight model of the given shape. Reports throughput and the work per step: kernels (tf.profile),
- * bytes uploaded from JS (counted at the engine's makeTensor) and live tensors after step 2 and the last.
+ * bytes uploaded from JS (counted at the engine's makeTensor), live tensors after step 2 and the last, and
+ * the most bytes of tensor data alive at once during a step (see trackPeakBytes).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
@@ -85,12 +86,21 @@ export interface BenchResult {
   kernelsPerStep: number;
   /** Kernels that launch work on a device: excludes Identity/Reshape (metadata only on every backend) and
    *  tf.profile's scope entries for customGrad ("forward") and fused-op wrappers ("…__op"). */
-  dispatchKernelsPerStep: number;
+  dispatchKernels: number;
   /** Kernels per encoder layer (whole step's kernels minus a 1-layer model's, divided by layers − 1). */
   kernelsPerLayer?: number;
+  /** Dispatch kernels per encoder layer (same difference, Identity/Reshape/scopes left out). */
+  dispatchKernelsPerLayer?: number;
   uploadBytesPerStep: number;
   numTensorsStep2: number;
   numTensorsLast: number;
+  /** Most bytes of tensor data alive at any moment of step 2 (weights, activations saved for backward,
+   *  gradients, optimizer state); see trackPeakBytes. */
+  peakBytes: number;
+  /** Of peakBytes, what is held between steps (frozen weights, LoRA, heads, optimizer state, dropout pool). */
+  residentBytes: number;
+  /** webgpu: bytes of GPU buffers tfjs holds after step 2 (its pool keeps freed buffers for reuse). */
+  gpuBytesAllocated?: number;
   steps: number;
 }
 
@@ -152,7 +162,62 @@ export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTens
   };
 }
 
-const NON_DISPATCH = new Set(['Identity', 'Reshape', 'forward']);
+type EngineInternals = {
+  state: { tensorInfo: WeakMap<object, { bytes: number }> };
+  trackTensor: (a: { dataId: object }, backend: unknown) => void;
+  removeDataId: (dataId: object, backend: unknown) => void;
+};
+
+/**
+ * Bytes of tensor data alive (`now`) and the most at once since `resetPeak` (`peak`), for the data buffers
+ * created while the meter runs, sampled at every buffer the engine creates or frees. Each data buffer counts
+ * once: tf.memory().numBytes and tf.profile's peakBytes count every tensor, so reshapes and other views of
+ * one buffer would count again. What a backend adds on top (webgpu's pool of freed buffers, alignment) is
+ * not in it.
+ */
+export class BufferMeter {
+  now = 0;
+  peak = 0;
+  private readonly live = new Map<object, number>();
+  private readonly eng = tf.engine() as unknown as EngineInternals;
+  private readonly orig = { trackTensor: this.eng.trackTensor, removeDataId: this.eng.removeDataId };
+
+  start(): this {
+    const { eng, orig, live } = this;
+    const meter = this;
+    eng.trackTensor = function (this: unknown, a, backend) {
+      const fresh = !eng.state.tensorInfo.has(a.dataId);
+      orig.trackTensor.call(this, a, backend);
+      const info = eng.state.tensorInfo.get(a.dataId);
+      if (fresh && info) {
+        live.set(a.dataId, info.bytes);
+        meter.now += info.bytes;
+        meter.peak = Math.max(meter.peak, meter.now);
+      }
+    };
+    eng.removeDataId = function (this: unknown, dataId, backend) {
+      orig.removeDataId.call(this, dataId, backend);
+      const bytes = live.get(dataId);
+      if (bytes !== undefined && !eng.state.tensorInfo.has(dataId)) {
+        live.delete(dataId);
+        meter.now -= bytes;
+      }
+    };
+    return this;
+  }
+
+  resetPeak(): void {
+    this.peak = this.now;
+  }
+
+  stop(): void {
+    this.eng.trackTensor = this.orig.trackTensor;
+    this.eng.removeDataId = this.orig.removeDataId;
+  }
+}
+
+// customGrad's scope entry is named after its function: 'forward', or '' once a build is minified.
+const NON_DISPATCH = new Set(['Identity', 'Reshape', 'forward', '']);
 export function dispatchCount(byName: Record<string, number>): number {
   return Object.entries(byName).reduce((s, [n, c]) => s + (NON_DISPATCH.has(n) || n.endsWith('__op') ? 0 : c), 0);
 }
@@ -174,17 +239,24 @@ export async function kernelsOfStep(step: () => Promise<number>): Promise<{ coun
 export async function benchStep(c: BenchCase, opts: { steps?: number; batch?: number; seqLen?: number } = {}): Promise<BenchResult & { kernelsByName: Record<string, number> }> {
   const batch = opts.batch ?? 10, seqLen = opts.seqLen ?? 64;
   const config = benchConfig(c);
-  const s = setupBench(config, randomWeights(config), batch, seqLen);
+  const meter = new BufferMeter().start();
+  let s: BenchSetup | undefined;
   try {
-    await s.step();
+    const run = (s = setupBench(config, randomWeights(config), batch, seqLen));
+    await run.step();
+    const residentBytes = meter.now;
+    meter.resetPeak();
     const times: number[] = [];
     let t0 = performance.now();
-    const { result: k, bytes } = await countUploads(() => kernelsOfStep(s.step));
+    const { result: k, bytes } = await countUploads(() => kernelsOfStep(run.step));
     times.push(performance.now() - t0);
-    const numTensorsStep2 = tf.memory().numTensors;
+    const peakBytes = meter.peak;
+    meter.stop();
+    const mem = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+    const numTensorsStep2 = mem.numTensors;
     for (let i = 2; i < (opts.steps ?? 2); i++) {
       t0 = performance.now();
-      await s.step();
+      await run.step();
       times.push(performance.now() - t0);
     }
     const ms = times.reduce((a, b) => a + b, 0) / times.length;
@@ -201,15 +273,20 @@ export async function benchStep(c: BenchCase, opts: { steps?: number; batch?: nu
       tokensPerSec: Math.round(((batch * seqLen * 1000) / ms) * 10) / 10,
       msPerStep: Math.round(ms * 10) / 10,
       kernelsPerStep: k.count,
-      dispatchKernelsPerStep: dispatchCount(k.byName),
+      dispatchKernels: dispatchCount(k.byName),
       kernelsPerLayer: Math.round((k.count - k2.count) / (config.numLayers - 2)),
+      dispatchKernelsPerLayer: Math.round((dispatchCount(k.byName) - dispatchCount(k2.byName)) / (config.numLayers - 2)),
       uploadBytesPerStep: bytes,
       numTensorsStep2,
       numTensorsLast,
+      peakBytes,
+      residentBytes,
+      ...(mem.numBytesAllocatedInGPU !== undefined ? { gpuBytesAllocated: mem.numBytesAllocatedInGPU } : {}),
       steps: Math.max(2, opts.steps ?? 2),
       kernelsByName: k.byName,
     };
   } finally {
-    s.dispose();
+    meter.stop();
+    s?.dispose();
   }
 }
