@@ -1,9 +1,10 @@
 import { expect, test } from '@playwright/test';
 
-// The fused WebGPU kernels (LayerNorm and exact GELU, forward and backward: one WGSL program each) give the
-// composite ops' values on random inputs — rows shorter than, equal to and longer than a workgroup, a width
-// that is no power of two, GELU over both tails — and the fused calls really launch one kernel.
-test('fused WebGPU LayerNorm and GELU kernels match the composite ops, forward and backward', async ({ page }) => {
+// The fused WebGPU kernels (LayerNorm, exact GELU and the attention's scaled + masked softmax, forward and
+// backward: one WGSL program each) give the composite ops' values on random inputs — rows shorter than, equal
+// to and longer than a workgroup, a width that is no power of two, GELU over both tails, padded keys — and
+// the fused calls really launch one kernel.
+test('fused WebGPU LayerNorm, GELU and masked-softmax kernels match the composite ops, forward and backward', async ({ page }) => {
   await page.goto('/bench.html');
   await page.waitForFunction(() => 'rankLabBench' in window);
   const r = await page.evaluate(async () => {
@@ -20,7 +21,10 @@ test('fused WebGPU LayerNorm and GELU kernels match the composite ops, forward a
   expect(r.kernels.layerNormGrad).not.toContain('Mean');
   expect(r.kernels.geluGrad).toContain('RankLabGeluGrad');
   expect(r.kernels.geluGrad).not.toContain('Erf');
-  expect(Object.keys(r.maxRelErr)).toHaveLength(8);
+  expect(r.kernels.maskedSoftmax).toEqual(['RankLabMaskedSoftmax']);
+  expect(r.kernels.maskedSoftmaxGrad).toContain('RankLabMaskedSoftmaxGrad');
+  expect(r.kernels.maskedSoftmaxGrad).not.toContain('Softmax');
+  expect(Object.keys(r.maxRelErr)).toHaveLength(12);
   for (const [q, e] of Object.entries(r.maxRelErr)) expect(e, q).toBeLessThanOrEqual(1e-5);
   expect(r.tensorsLeaked).toBe(0);
 });

@@ -6,14 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
-import { Consts, makeGelu, makeLayerNorm } from './ops';
+import { Consts, makeGelu, makeLayerNorm, maskedSoftmax } from './ops';
 import { setFusedKernels } from './fusedKernels';
 
 export interface FusedCheckResult {
   backend: string;
   maxRelErr: Record<string, number>;
-  /** Kernel names of each fused forward and backward call (tf.profile; metadata-only kernels and customGrad's
-   *  scope entry, named after its function and so '' in a minified build, left out). */
+  /** Kernel names of each fused forward and backward call (tf.profile; metadata-only kernels and scope
+   *  entries — customGrad's, named after its function and so '' in a minified build, and tidy's — left out). */
   kernels: Record<string, string[]>;
   tensorsLeaked: number;
 }
@@ -47,12 +47,13 @@ function valueAndGrad(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, dy: tf.Tenso
 
 async function kernelNames(run: () => tf.Tensor): Promise<string[]> {
   let out: tf.Tensor | undefined;
+  // In a tidy, as every op of the model runs: intermediates (reshapes of the mask) go with it.
   const info = await tf.profile(() => {
-    out = run();
+    out = tf.tidy(run);
     return out;
   });
   out?.dispose();
-  return info.kernels.map((k) => k.name).filter((n) => !['Identity', 'Reshape', 'forward', ''].includes(n));
+  return info.kernels.map((k) => k.name).filter((n) => !['Identity', 'Reshape', 'forward', '', 'unnamed scope'].includes(n));
 }
 
 export async function checkFusedKernels(seed = 1): Promise<FusedCheckResult> {
@@ -91,6 +92,24 @@ export async function checkFusedKernels(seed = 1): Promise<FusedCheckResult> {
   kernels.gelu = await kernelNames(() => gelu(x));
   kernels.geluGrad = await kernelNames(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gelu(v), dy)))(x));
   tf.dispose([x, dy, yf, gf, yc, gc]);
+  // Attention: 3 sequences × 2 heads, 5 query rows (and 1, the last layer's <s> row) over 37 keys, the
+  // last keys of two sequences masked out as padding is.
+  for (const Sq of [5, 1]) {
+    const [B, nh, S] = [3, 2, 37];
+    const scores = tf.tensor4d(rand(rng, B * nh * Sq * S, 4), [B, nh, Sq, S]);
+    const mask = tf.tensor4d(Float32Array.from({ length: B * S }, (_, i) => (i % S >= S - 3 * (Math.floor(i / S) % 3) ? -1e9 : 0)), [B, 1, 1, S]);
+    const dys = tf.tensor4d(rand(rng, B * nh * Sq * S, 1), [B, nh, Sq, S]);
+    const sm = (v: tf.Tensor) => maskedSoftmax(v as tf.Tensor4D, mask, 0.125, consts);
+    const [pf, qf] = valueAndGrad(sm, scores, dys, true);
+    const [pc, qc] = valueAndGrad(sm, scores, dys, false);
+    maxRelErr[`maskedSoftmax Sq=${Sq}`] = await relErr(pf, pc);
+    maxRelErr[`maskedSoftmax grad Sq=${Sq}`] = await relErr(qf, qc);
+    if (Sq === 5) {
+      kernels.maskedSoftmax = await kernelNames(() => sm(scores));
+      kernels.maskedSoftmaxGrad = await kernelNames(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(sm(v), dys)))(scores));
+    }
+    tf.dispose([scores, mask, dys, pf, qf, pc, qc]);
+  }
   consts.dispose();
   return { backend: tf.getBackend(), maxRelErr, kernels, tensorsLeaked: tf.memory().numTensors - before };
 }

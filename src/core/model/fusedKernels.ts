@@ -1,5 +1,6 @@
 /**
- * Fused kernels for tfjs' WebGPU backend: LayerNorm forward/backward and exact-erf GELU forward/backward,
+ * Fused kernels for tfjs' WebGPU backend: LayerNorm forward/backward, exact-erf GELU forward/backward and
+ * the attention's scaled + masked softmax forward/backward,
  * each one WGSL program (one dispatch) instead of 5–9 elementwise/reduction kernels that each read and write
  * the whole activation. Registered for the 'webgpu' backend only; ops.ts uses them when the active backend
  * has them and keeps the composite ops everywhere else (and as the reference the tests compare against).
@@ -13,6 +14,8 @@ export const LAYER_NORM = 'RankLabLayerNorm';
 export const LAYER_NORM_GRAD = 'RankLabLayerNormGrad';
 export const GELU = 'RankLabGelu';
 export const GELU_GRAD = 'RankLabGeluGrad';
+export const MASKED_SOFTMAX = 'RankLabMaskedSoftmax';
+export const MASKED_SOFTMAX_GRAD = 'RankLabMaskedSoftmaxGrad';
 
 /** What runWebGPUProgram needs of a program (tfjs-backend-webgpu's WebGPUProgram). */
 interface Program {
@@ -123,6 +126,80 @@ function layerNormGradProgram(rows: number, cols: number, eps: number): Program 
   };
 }
 
+/** Tree max over the workgroup, like ROW_SUM (shares its `buf`). */
+const ROW_MAX = (wg: number) => `
+  fn rowMax(tid : i32, v : f32) -> f32 {
+    buf[tid] = v;
+    workgroupBarrier();
+    for (var s = ${wg / 2}; s > 0; s = s / 2) {
+      if (tid < s) { buf[tid] = max(buf[tid], buf[tid + s]); }
+      workgroupBarrier();
+    }
+    let r = buf[0];
+    workgroupBarrier();
+    return r;
+  }`;
+
+/**
+ * Attention probabilities softmax(scores · scale + mask) per row of scores [rows, cols]; mask [batches, cols]
+ * is additive, one row per sequence, shared by the `rowsPerBatch` consecutive score rows of that sequence.
+ */
+function maskedSoftmaxProgram(rows: number, cols: number, scale: number, rowsPerBatch: number): Program {
+  const wg = rowWorkgroup(cols);
+  return {
+    variableNames: ['scores', 'mask'],
+    outputShape: [rows, cols],
+    shaderKey: `ranklab_masked_softmax_${wg}_${scale}_${rowsPerBatch}`,
+    dispatchLayout: flat([rows, cols]),
+    dispatch: [rows, 1, 1],
+    workgroupSize: [wg, 1, 1],
+    getUserCode: () => `
+      ${ROW_SUM(wg)}
+      ${ROW_MAX(wg)}
+      fn main(index : i32) {
+        let row = index / ${wg};
+        let b = row / ${rowsPerBatch};
+        let tid = i32(localId.x);
+        let cols = uniforms.outShape[1];
+        var m = -3.402823e+38f;
+        for (var c = tid; c < cols; c += ${wg}) { m = max(m, getScores(row, c) * ${scale.toExponential()} + getMask(b, c)); }
+        let rm = rowMax(tid, m);
+        var s = 0.0;
+        for (var c = tid; c < cols; c += ${wg}) { s += exp(getScores(row, c) * ${scale.toExponential()} + getMask(b, c) - rm); }
+        let rs = rowSum(tid, s);
+        for (var c = tid; c < cols; c += ${wg}) {
+          setOutputAtCoords(row, c, exp(getScores(row, c) * ${scale.toExponential()} + getMask(b, c) - rm) / rs);
+        }
+      }`,
+  };
+}
+
+/** d scores = scale · y · (dy − Σ dy·y) per row, from the probabilities y the forward returned. */
+function maskedSoftmaxGradProgram(rows: number, cols: number, scale: number): Program {
+  const wg = rowWorkgroup(cols);
+  return {
+    variableNames: ['dy', 'y'],
+    outputShape: [rows, cols],
+    shaderKey: `ranklab_masked_softmax_grad_${wg}_${scale}`,
+    dispatchLayout: flat([rows, cols]),
+    dispatch: [rows, 1, 1],
+    workgroupSize: [wg, 1, 1],
+    getUserCode: () => `
+      ${ROW_SUM(wg)}
+      fn main(index : i32) {
+        let row = index / ${wg};
+        let tid = i32(localId.x);
+        let cols = uniforms.outShape[1];
+        var s = 0.0;
+        for (var c = tid; c < cols; c += ${wg}) { s += getDy(row, c) * getY(row, c); }
+        let sdy = rowSum(tid, s);
+        for (var c = tid; c < cols; c += ${wg}) {
+          setOutputAtCoords(row, c, ${scale.toExponential()} * getY(row, c) * (getDy(row, c) - sdy));
+        }
+      }`,
+  };
+}
+
 /** erf as tfjs computes it everywhere (Abramowitz & Stegun 7.1.26), so fused and composite agree. */
 const ERF = () => {
   const b = tf.backend_util;
@@ -191,6 +268,25 @@ export function registerFusedKernels(): void {
       const { dy, x, gamma } = inputs as Record<string, tf.TensorInfo>;
       const [rows, cols] = rowsCols(x);
       return run(backend, layerNormGradProgram(rows, cols, (attrs as { eps: number }).eps), [dy, x, gamma]);
+    },
+  });
+  tf.registerKernel({
+    kernelName: MASKED_SOFTMAX,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { scores, mask } = inputs as Record<string, tf.TensorInfo>;
+      const [rows, cols] = rowsCols(scores);
+      const { scale, rowsPerBatch } = attrs as { scale: number; rowsPerBatch: number };
+      return run(backend, maskedSoftmaxProgram(rows, cols, scale, rowsPerBatch), [scores, mask]);
+    },
+  });
+  tf.registerKernel({
+    kernelName: MASKED_SOFTMAX_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { dy, y } = inputs as Record<string, tf.TensorInfo>;
+      const [rows, cols] = rowsCols(y);
+      return run(backend, maskedSoftmaxGradProgram(rows, cols, (attrs as { scale: number }).scale), [dy, y]);
     },
   });
   tf.registerKernel({

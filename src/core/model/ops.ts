@@ -4,7 +4,7 @@
  * does), and LayerNorm / GELU backward reuse what the forward saved.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GELU, GELU_GRAD, hasFused, LAYER_NORM, LAYER_NORM_GRAD, registerFusedKernels, runFused } from './fusedKernels';
+import { GELU, GELU_GRAD, hasFused, LAYER_NORM, LAYER_NORM_GRAD, MASKED_SOFTMAX, MASKED_SOFTMAX_GRAD, registerFusedKernels, runFused } from './fusedKernels';
 
 registerFusedKernels();
 
@@ -118,4 +118,24 @@ export function makeGelu(c: Consts): <T extends tf.Tensor>(x: T) => T {
     return { value: runFused(GELU, { x }), gradFunc: (dy, [xs]) => runFused(GELU_GRAD, { dy, x: xs }) };
   });
   return (<T extends tf.Tensor>(x: T) => (hasFused(GELU) ? fused(x) : composite(x)) as T);
+}
+
+/**
+ * Attention probabilities softmax(scores · scale + mask) for scores [B, heads, Sq, S] and the additive mask
+ * [B, 1, 1, S]. On webgpu one fused kernel each way (the mask is a constant: no gradient flows to it);
+ * elsewhere the composite ops with tfjs' own gradients.
+ */
+export function maskedSoftmax(scores: tf.Tensor4D, mask: tf.Tensor4D, scale: number, c: Consts): tf.Tensor4D {
+  if (!hasFused(MASKED_SOFTMAX)) return tf.softmax(tf.add(tf.mul(scores, c.get(scale)), mask));
+  const [B, nh, Sq, S] = scores.shape;
+  const mask2 = tf.reshape(mask, [B, S]);
+  const f = customOp(([s], save) => {
+    const y = tf.reshape(runFused(MASKED_SOFTMAX, { scores: tf.reshape(s, [B * nh * Sq, S]), mask: mask2 }, { scale, rowsPerBatch: nh * Sq }), [B, nh, Sq, S]);
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy, [ys]) => tf.reshape(runFused(MASKED_SOFTMAX_GRAD, { dy: tf.reshape(dy, [B * nh * Sq, S]), y: tf.reshape(ys, [B * nh * Sq, S]) }, { scale }), [B, nh, Sq, S]),
+    };
+  });
+  return f(scores) as tf.Tensor4D;
 }

@@ -15,7 +15,7 @@ import type { RobertaConfig } from './config';
 import type { TargetModule } from './adapter';
 import type { EncodedBatch } from './tokenizer';
 import type { DropoutSource } from './dropout';
-import { Consts, customOp, makeFrozenLinear, makeGelu, makeLayerNorm } from './ops';
+import { Consts, customOp, makeFrozenLinear, makeGelu, makeLayerNorm, maskedSoftmax } from './ops';
 
 export interface FrozenLinear {
   W: tf.Tensor2D; // [out, in], torch layout
@@ -201,8 +201,7 @@ export class RobertaModel {
     const q = tf.transpose(tf.reshape(lin('attention.self.query', xq), [B, Sq, nh, dh]), [0, 2, 1, 3]);
     const k = tf.transpose(tf.reshape(lin('attention.self.key', x), [B, S, nh, dh]), [0, 2, 1, 3]);
     const v = tf.transpose(tf.reshape(lin('attention.self.value', x), [B, S, nh, dh]), [0, 2, 1, 3]);
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), this.consts.get(1 / Math.sqrt(dh))), input.mask);
-    const probs = drop(opts, tf.softmax(scores), c.attentionDropout);
+    const probs = drop(opts, maskedSoftmax(tf.matMul(q, k, false, true) as tf.Tensor4D, input.mask, 1 / Math.sqrt(dh), this.consts), c.attentionDropout);
     const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * Sq, H]) as tf.Tensor2D;
     const attn = drop(opts, lin('attention.output.dense', ctx), hdrop);
     const x1 = L.lnAttn(tf.add(attn, xq));
