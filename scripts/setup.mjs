@@ -4,6 +4,8 @@
  * node_modules exists. Idempotent: each step checks first and does nothing when already done.
  *   node scripts/setup.mjs start   → npm dependencies, a check of the embedded model's committed weights
  *   node scripts/setup.mjs test    → the same, plus Debian Chromium and the PyTorch/scikit-learn reference
+ *   node scripts/setup.mjs build   → the npm packages and the weights check, before `vite build`: a site
+ *                                    built without real weights would only fail later, in the user's browser
  */
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -34,8 +36,24 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
     console.error('[setup] public/models/tiny-roberta/model.safetensors is missing: restore it with `git checkout -- public/models/tiny-roberta`, or rebuild it with `/usr/bin/python3 scripts/pretrain-tiny.py`.');
     process.exit(1);
   }
+  // A safetensors file starts with a little-endian u64 header length and that many bytes of JSON; a Git LFS
+  // pointer, an HTML error page or a truncated download does not.
+  const bytes = readFileSync(weights);
+  let header;
+  try {
+    const n = Number(bytes.readBigUInt64LE(0));
+    if (!(n > 0 && 8 + n <= bytes.length)) throw new Error(`header length ${n} does not fit the file's ${bytes.length} bytes`);
+    header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+  } catch (e) {
+    console.error(`[setup] public/models/tiny-roberta/model.safetensors is not a safetensors file (${e.message}); it is ${bytes.length} bytes starting "${bytes.subarray(0, 24).toString('latin1').replace(/[^ -~]/g, '.')}". Restore it with \`git checkout -- public/models/tiny-roberta\` (or \`git lfs pull\` if your clone uses LFS), or rebuild it with \`/usr/bin/python3 scripts/pretrain-tiny.py\`.`);
+    process.exit(1);
+  }
+  if (!header['roberta.embeddings.word_embeddings.weight']) {
+    console.error('[setup] public/models/tiny-roberta/model.safetensors has no roberta.embeddings.word_embeddings.weight: it is not the embedded RoBERTa. Restore it with `git checkout -- public/models/tiny-roberta`.');
+    process.exit(1);
+  }
   const want = JSON.parse(readFileSync(join(dir, 'pretraining.json'), 'utf8')).sha256;
-  const have = createHash('sha256').update(readFileSync(weights)).digest('hex');
+  const have = createHash('sha256').update(bytes).digest('hex');
   if (want !== have) log(`note: the embedded model's weights (sha256 ${have.slice(0, 12)}…) are not the committed ones (${want.slice(0, 12)}…).`);
 }
 
