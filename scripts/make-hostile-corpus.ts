@@ -136,7 +136,7 @@ put('peft-not-zip.zip', enc('<!doctype html><html>not a zip</html>'), { kind: 'p
 put('run-wrong-format.json', JSON.stringify({ format: 'something-else', version: 1 }), { kind: 'run-file', outcome: 'refused', message: 'not a Rank Lab run file', note: 'run file of another format' });
 put('run-wrong-version.json', JSON.stringify({ format: 'rank-lab-run', version: 7 }), { kind: 'run-file', outcome: 'refused', message: 'version 7', note: 'run file of a future version' });
 put('run-proto-key.json', '{"format":"rank-lab-run","version":1,"__proto__":{"x":1}}', { kind: 'run-file', outcome: 'refused', message: 'forbidden key', note: 'prototype key' });
-put('run-truncated.json', '{"format":"rank-lab-run","version":1,"results":{"v":', { kind: 'run-file', outcome: 'refused', message: 'it is not valid JSON (Unexpected end of JSON input)', note: 'truncated run file' });
+put('run-truncated.json', '{"format":"rank-lab-run","version":1,"results":{"v":', { kind: 'run-file', outcome: 'refused', message: 'This run file cannot be imported: it is not valid JSON', note: 'truncated run file' });
 put('trials-export.json', JSON.stringify([{ config: '8@8', ranks: [8, 8], params: {}, metrics: { acc: 0.5 }, status: 'done' }]), { kind: 'trials-json', outcome: 'refused', message: '"Trials JSON" export', note: 'trials JSON picked as a run file' });
 put('ray-no-header.jsonl', '{"kind":"trial","config":"8@8"}\n{"kind":"trial","config":"0@8"}\n', { kind: 'ray-results', outcome: 'refused', message: 'the first line must be the header', note: 'Ray Tune results without header' });
 
