@@ -54,6 +54,18 @@ const ROW_SUM = (wg: number) => `
     return r;
   }`;
 
+/** The start of a LayerNorm row program (forward and backward): its row, thread, and x's mean and rstd. */
+const ROW_STATS = (wg: number, eps: number) => `
+        let row = index / ${wg};
+        let tid = i32(localId.x);
+        let cols = uniforms.outShape[1];
+        var s = 0.0;
+        for (var c = tid; c < cols; c += ${wg}) { s += getX(row, c); }
+        let mean = rowSum(tid, s) / f32(cols);
+        var v = 0.0;
+        for (var c = tid; c < cols; c += ${wg}) { let d = getX(row, c) - mean; v += d * d; }
+        let rstd = inverseSqrt(rowSum(tid, v) / f32(cols) + ${eps.toExponential()});`;
+
 /** y = (x − mean) · rstd · γ + β per row of x [rows, cols]; two-pass mean/variance like the composite. */
 function layerNormProgram(rows: number, cols: number, eps: number): Program {
   const wg = rowWorkgroup(cols);
@@ -67,15 +79,7 @@ function layerNormProgram(rows: number, cols: number, eps: number): Program {
     getUserCode: () => `
       ${ROW_SUM(wg)}
       fn main(index : i32) {
-        let row = index / ${wg};
-        let tid = i32(localId.x);
-        let cols = uniforms.outShape[1];
-        var s = 0.0;
-        for (var c = tid; c < cols; c += ${wg}) { s += getX(row, c); }
-        let mean = rowSum(tid, s) / f32(cols);
-        var v = 0.0;
-        for (var c = tid; c < cols; c += ${wg}) { let d = getX(row, c) - mean; v += d * d; }
-        let rstd = inverseSqrt(rowSum(tid, v) / f32(cols) + ${eps.toExponential()});
+        ${ROW_STATS(wg, eps)}
         for (var c = tid; c < cols; c += ${wg}) {
           setOutputAtCoords(row, c, (getX(row, c) - mean) * rstd * getGamma(c) + getBeta(c));
         }
@@ -99,16 +103,8 @@ function layerNormGradProgram(rows: number, cols: number, eps: number): Program 
     getUserCode: () => `
       ${ROW_SUM(wg)}
       fn main(index : i32) {
-        let row = index / ${wg};
-        let tid = i32(localId.x);
-        let cols = uniforms.outShape[1];
+        ${ROW_STATS(wg, eps)}
         let n = f32(cols);
-        var s = 0.0;
-        for (var c = tid; c < cols; c += ${wg}) { s += getX(row, c); }
-        let mean = rowSum(tid, s) / n;
-        var v = 0.0;
-        for (var c = tid; c < cols; c += ${wg}) { let d = getX(row, c) - mean; v += d * d; }
-        let rstd = inverseSqrt(rowSum(tid, v) / n + ${eps.toExponential()});
         var sg = 0.0;
         var sgx = 0.0;
         for (var c = tid; c < cols; c += ${wg}) {
