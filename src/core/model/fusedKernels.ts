@@ -54,11 +54,8 @@ const ROW_SUM = (wg: number) => `
     return r;
   }`;
 
-/** The start of a LayerNorm row program (forward and backward): its row, thread, and x's mean and rstd. */
+/** The start of a LayerNorm row program (forward and backward): x's mean and rstd over the row. */
 const ROW_STATS = (wg: number, eps: number) => `
-        let row = index / ${wg};
-        let tid = i32(localId.x);
-        let cols = uniforms.outShape[1];
         var s = 0.0;
         for (var c = tid; c < cols; c += ${wg}) { s += getX(row, c); }
         let mean = rowSum(tid, s) / f32(cols);
@@ -66,25 +63,38 @@ const ROW_STATS = (wg: number, eps: number) => `
         for (var c = tid; c < cols; c += ${wg}) { let d = getX(row, c) - mean; v += d * d; }
         let rstd = inverseSqrt(rowSum(tid, v) / f32(cols) + ${eps.toExponential()});`;
 
-/** y = (x − mean) · rstd · γ + β per row of x [rows, cols]; two-pass mean/variance like the composite. */
-function layerNormProgram(rows: number, cols: number, eps: number): Program {
+/**
+ * A program over a [rows, cols] output with one workgroup of `wg` threads per row (rowWorkgroup): `body(wg)`
+ * runs with `row`, `tid` (the thread) and `cols` defined and rowSum (plus `helpers`) available.
+ */
+function rowProgram(key: string, names: string[], rows: number, cols: number, body: (wg: number) => string, helpers: (wg: number) => string = () => ''): Program {
   const wg = rowWorkgroup(cols);
   return {
-    variableNames: ['x', 'gamma', 'beta'],
+    variableNames: names,
     outputShape: [rows, cols],
-    shaderKey: `ranklab_layernorm_${wg}_${eps}`,
+    shaderKey: `${key}_${wg}`,
     dispatchLayout: flat([rows, cols]),
     dispatch: [rows, 1, 1],
     workgroupSize: [wg, 1, 1],
     getUserCode: () => `
       ${ROW_SUM(wg)}
+      ${helpers(wg)}
       fn main(index : i32) {
+        let row = index / ${wg};
+        let tid = i32(localId.x);
+        let cols = uniforms.outShape[1];
+        ${body(wg)}
+      }`,
+  };
+}
+
+/** y = (x − mean) · rstd · γ + β per row of x [rows, cols]; two-pass mean/variance like the composite. */
+function layerNormProgram(rows: number, cols: number, eps: number): Program {
+  return rowProgram(`ranklab_layernorm_${eps}`, ['x', 'gamma', 'beta'], rows, cols, (wg) => `
         ${ROW_STATS(wg, eps)}
         for (var c = tid; c < cols; c += ${wg}) {
           setOutputAtCoords(row, c, (getX(row, c) - mean) * rstd * getGamma(c) + getBeta(c));
-        }
-      }`,
-  };
+        }`);
 }
 
 /**
@@ -92,17 +102,7 @@ function layerNormProgram(rows: number, cols: number, eps: number): Program {
  * from x (a row is at most a few KiB, already being read), so the forward saves x alone.
  */
 function layerNormGradProgram(rows: number, cols: number, eps: number): Program {
-  const wg = rowWorkgroup(cols);
-  return {
-    variableNames: ['dy', 'x', 'gamma'],
-    outputShape: [rows, cols],
-    shaderKey: `ranklab_layernorm_grad_${wg}_${eps}`,
-    dispatchLayout: flat([rows, cols]),
-    dispatch: [rows, 1, 1],
-    workgroupSize: [wg, 1, 1],
-    getUserCode: () => `
-      ${ROW_SUM(wg)}
-      fn main(index : i32) {
+  return rowProgram(`ranklab_layernorm_grad_${eps}`, ['dy', 'x', 'gamma'], rows, cols, (wg) => `
         ${ROW_STATS(wg, eps)}
         let n = f32(cols);
         var sg = 0.0;
@@ -117,9 +117,7 @@ function layerNormGradProgram(rows: number, cols: number, eps: number): Program 
         for (var c = tid; c < cols; c += ${wg}) {
           let xh = (getX(row, c) - mean) * rstd;
           setOutputAtCoords(row, c, (getDy(row, c) * getGamma(c) - mg - xh * mgx) * rstd);
-        }
-      }`,
-  };
+        }`);
 }
 
 /** Tree max over the workgroup, like ROW_SUM (shares its `buf`). */
@@ -141,59 +139,29 @@ const ROW_MAX = (wg: number) => `
  * is additive, one row per sequence, shared by the `rowsPerBatch` consecutive score rows of that sequence.
  */
 function maskedSoftmaxProgram(rows: number, cols: number, scale: number, rowsPerBatch: number): Program {
-  const wg = rowWorkgroup(cols);
-  return {
-    variableNames: ['scores', 'mask'],
-    outputShape: [rows, cols],
-    shaderKey: `ranklab_masked_softmax_${wg}_${scale}_${rowsPerBatch}`,
-    dispatchLayout: flat([rows, cols]),
-    dispatch: [rows, 1, 1],
-    workgroupSize: [wg, 1, 1],
-    getUserCode: () => `
-      ${ROW_SUM(wg)}
-      ${ROW_MAX(wg)}
-      fn main(index : i32) {
-        let row = index / ${wg};
+  const logit = (c: string) => `getScores(row, ${c}) * ${scale.toExponential()} + getMask(b, ${c})`;
+  return rowProgram(`ranklab_masked_softmax_${scale}_${rowsPerBatch}`, ['scores', 'mask'], rows, cols, (wg) => `
         let b = row / ${rowsPerBatch};
-        let tid = i32(localId.x);
-        let cols = uniforms.outShape[1];
         var m = -3.402823e+38f;
-        for (var c = tid; c < cols; c += ${wg}) { m = max(m, getScores(row, c) * ${scale.toExponential()} + getMask(b, c)); }
+        for (var c = tid; c < cols; c += ${wg}) { m = max(m, ${logit('c')}); }
         let rm = rowMax(tid, m);
         var s = 0.0;
-        for (var c = tid; c < cols; c += ${wg}) { s += exp(getScores(row, c) * ${scale.toExponential()} + getMask(b, c) - rm); }
+        for (var c = tid; c < cols; c += ${wg}) { s += exp(${logit('c')} - rm); }
         let rs = rowSum(tid, s);
         for (var c = tid; c < cols; c += ${wg}) {
-          setOutputAtCoords(row, c, exp(getScores(row, c) * ${scale.toExponential()} + getMask(b, c) - rm) / rs);
-        }
-      }`,
-  };
+          setOutputAtCoords(row, c, exp(${logit('c')} - rm) / rs);
+        }`, ROW_MAX);
 }
 
 /** d scores = scale · y · (dy − Σ dy·y) per row, from the probabilities y the forward returned. */
 function maskedSoftmaxGradProgram(rows: number, cols: number, scale: number): Program {
-  const wg = rowWorkgroup(cols);
-  return {
-    variableNames: ['dy', 'y'],
-    outputShape: [rows, cols],
-    shaderKey: `ranklab_masked_softmax_grad_${wg}_${scale}`,
-    dispatchLayout: flat([rows, cols]),
-    dispatch: [rows, 1, 1],
-    workgroupSize: [wg, 1, 1],
-    getUserCode: () => `
-      ${ROW_SUM(wg)}
-      fn main(index : i32) {
-        let row = index / ${wg};
-        let tid = i32(localId.x);
-        let cols = uniforms.outShape[1];
+  return rowProgram(`ranklab_masked_softmax_grad_${scale}`, ['dy', 'y'], rows, cols, (wg) => `
         var s = 0.0;
         for (var c = tid; c < cols; c += ${wg}) { s += getDy(row, c) * getY(row, c); }
         let sdy = rowSum(tid, s);
         for (var c = tid; c < cols; c += ${wg}) {
           setOutputAtCoords(row, c, ${scale.toExponential()} * getY(row, c) * (getDy(row, c) - sdy));
-        }
-      }`,
-  };
+        }`);
 }
 
 /** erf as tfjs computes it everywhere (Abramowitz & Stegun 7.1.26), so fused and composite agree. */
