@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { shotPath } from './screenshots';
+import { longTasks, watchLongTasks } from './longTasks';
 
 const FIX = fileURLToPath(new URL('../tests/fixtures/data/', import.meta.url));
 const BAD_ROWS_EXPECTED: [number, string][] = JSON.parse(readFileSync(join(FIX, 'bad-rows.expected.json'), 'utf8')).problems;
@@ -159,13 +160,7 @@ test('demo data: 1738 score rows, seeded 90/10 split, stored in IndexedDB; scree
 });
 
 test('a 100k-row CSV parses in the worker without long main-thread tasks', async ({ page }, testInfo) => {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await watchLongTasks(page);
   const lines = ['text,score'];
   const words = ['shares', 'rally', 'after', 'earnings', 'beat', '$AAPL', 'guidance', 'cut', 'analysts', 'upgrade', 'volume', 'record'];
   for (let i = 0; i < 100_000; i++) {
@@ -183,7 +178,7 @@ test('a 100k-row CSV parses in the worker without long main-thread tasks', async
   await page.goto('/');
   // Let the app's own start-up (backend probe in the trainer worker) finish before measuring.
   await expect(page.getByTestId('backend-name')).not.toHaveText('…');
-  await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
+  const before = (await longTasks(page)).length;
   const t0 = Date.now();
   await page.getByTestId('data-file-input').setInputFiles(path);
   await expect(page.getByTestId('row-count')).toHaveText('100000');
@@ -191,7 +186,7 @@ test('a 100k-row CSV parses in the worker without long main-thread tasks', async
   const elapsed = Date.now() - t0;
   await expect(page.getByTestId('problem')).toHaveCount(4);
   expect((await problemLinesShown(page)).map(([l]) => l)).toEqual([25_001, 50_001, 75_001, 100_001]);
-  const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  const tasks = (await longTasks(page)).slice(before);
   const max = tasks.length ? Math.max(...tasks) : 0;
   const total = tasks.reduce((a, b) => a + b, 0);
   console.log(`100k rows (${(buffer.length / 2 ** 20).toFixed(1)} MiB): ready in ${elapsed} ms; main-thread long tasks: ${tasks.length}, total ${total.toFixed(0)} ms, max ${max.toFixed(0)} ms`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { expect, test, type Page } from '@playwright/test';
 import { shotPath } from './screenshots';
+import { longTasks, watchLongTasks } from './longTasks';
 
 // A 40-row sample of the demo CSV (the acceptance asks for an upload of a sample of it).
 const sample = (() => {
@@ -12,17 +13,6 @@ const sample = (() => {
   return file;
 })();
 
-/** Long tasks on the main thread, recorded from page start (PerformanceObserver 'longtask'). */
-async function watchLongTasks(page: Page) {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
-}
-const longTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
 
 /** Upload a file, use it, wait for the embedded model, and apply the Quick look preset. */
 async function uploadAndPreset(page: Page, file: string, check: () => Promise<void>) {
