@@ -6,20 +6,12 @@
  * (src/core/run/finetuneEval.ts). Bad input: one-line error, exit 2; --check: exit 1 when a seed misses a bar.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TARGET_MODULES, TARGET_SHORT, type TargetModule } from '../core/model/adapter';
-import { buildModel, type RobertaModel } from '../core/model/roberta';
-import { parseRobertaConfig } from '../core/model/config';
-import { TextTokenizer } from '../core/model/tokenizer';
-import { buildTinyWeights, RANDOM_TINY_SEED, TINY_CONFIG } from '../core/model/randomInit';
-import { openModel } from '../core/run/modelSession';
 import { PRESETS, type RunSettings } from '../core/run/settings';
-import { loadDataset } from '../core/data/dataset';
-import { assertReady, dropRows, problemLines } from '../core/data/validate';
-import { formatProblem, type DataRow } from '../core/data/types';
 import {
   finetuneEval,
   finetuneRunSettings,
@@ -30,10 +22,10 @@ import {
   type FinetuneFigures,
 } from '../core/run/finetuneEval';
 import { parseArgs as parseOptions, UsageError } from './args';
+import { loadNodeModel, ROOT, type LoadedModel } from './nodeModel';
+import { readData } from './nodeData';
 
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const EMBEDDED_DIR = join(ROOT, 'public', 'models', 'tiny-roberta');
 const PYTHON = '/usr/bin/python3';
 const BASELINE_SCRIPT = join(ROOT, 'scripts', 'baseline_tfidf.py');
 const PRESET_NAMES = Object.keys(PRESETS) as (keyof typeof PRESETS)[];
@@ -60,15 +52,17 @@ const HELP = `usage: npm run finetune -- --data FILE [options]
   --score-range A,B   declared score range (-1,1, as the app); 'none' accepts any number
   --drop-invalid      drop rows with problems (listed on stderr) instead of stopping
   --backend B         wasm | cpu (wasm; falls back to cpu with a note when wasm cannot start)
+  --control           also train the random-weight control (--model random) with the same seeds and split, and
+                      report whether it misses the bars (it should: a model that learns nothing does)
   --no-baseline       skip the scikit-learn TF-IDF baseline (${PYTHON} ${'scripts/baseline_tfidf.py'})
-  --check             exit 1 when a seed misses a bar: R² ≥ ${LEARNING_BARS.minR2}, Pearson r ≥ ${LEARNING_BARS.minPearson},
+  --check             exit 1 when a seed misses a bar (or, with --control, the control clears them): R² ≥ ${LEARNING_BARS.minR2}, Pearson r ≥ ${LEARNING_BARS.minPearson},
                       prediction std ≥ ${LEARNING_BARS.minPredStdRatio}·target std (scores); accuracy ≥ majority + ${LEARNING_BARS.minAccuracyGain} (labels)
   --json              JSON lines: a config line, one per seed, the baseline's, a summary line
   --quiet             no per-epoch progress on stderr`;
 
 type Args = Map<string, string>;
 
-const FLAGS = new Set(['json', 'help', 'check', 'multitask', 'drop-invalid', 'no-baseline', 'quiet']);
+const FLAGS = new Set(['json', 'help', 'check', 'multitask', 'drop-invalid', 'no-baseline', 'quiet', 'control']);
 const VALUED = new Set([
   'data', 'seeds', 'model', 'preset', 'ranks', 'targets', 'epochs', 'lr', 'batch-size', 'max-length', 'rows', 'split-seed',
   'val-fraction', 'score-range', 'backend',
@@ -134,79 +128,6 @@ async function startBackend(wanted: string, note: (s: string) => void): Promise<
   await tf.setBackend('cpu');
   await tf.ready();
   return 'cpu';
-}
-
-interface LoadedModel {
-  id: string;
-  model: RobertaModel;
-  tokenizer: TextTokenizer;
-}
-
-function readTokenizer(dir: string): TextTokenizer {
-  return TextTokenizer.fromJSON(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
-}
-
-async function loadModel(spec: string): Promise<LoadedModel> {
-  if (spec === 'random') {
-    const config = parseRobertaConfig({ ...TINY_CONFIG, _name_or_path: 'rank-lab/tiny-roberta-random' });
-    return { id: `random (tiny config, seed ${RANDOM_TINY_SEED})`, model: buildModel(config, buildTinyWeights()), tokenizer: readTokenizer(EMBEDDED_DIR) };
-  }
-  const dir = spec === 'embedded' ? EMBEDDED_DIR : resolve(spec);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--model must be embedded, random or a model folder; '${spec}' is not a folder`);
-  // The app's folder loader (a `files` source): same checks and messages as picking a folder in the browser.
-  const files = new Map<string, Blob>();
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isFile()) files.set(name, new Blob([readFileSync(p)]));
-  }
-  const session = await openModel({ kind: 'files', id: spec === 'embedded' ? 'rank-lab/tiny-roberta' : basename(dir), files });
-  return { id: session.info.id, model: session.model, tokenizer: session.tokenizer };
-}
-
-interface DataInput {
-  rows: DataRow[];
-  mapping: { task: 'score' | 'label' | 'both'; labels?: string[] };
-  dropped: number;
-  total: number;
-}
-
-async function readData(file: string, scoreRange: [number, number] | null | undefined, dropInvalid: boolean, maxRows: number | undefined, note: (s: string) => void): Promise<DataInput> {
-  let bytes: Buffer<ArrayBuffer>;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`cannot read --data '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const loaded = await loadDataset(new Blob([bytes]), { fileName: basename(file), ...(scoreRange !== undefined ? { scoreRange } : {}) });
-  const fatal = loaded.table.problems.find((p) => p.fatal);
-  if (fatal) throw new UsageError(`${file}: ${formatProblem(fatal)}`);
-  if (!loaded.dataset) throw new UsageError(`${file}: ${loaded.mappingError ?? 'no usable columns'}`);
-  let ds = loaded.dataset;
-  const total = ds.rows.length;
-  let dropped = 0;
-  if (ds.problems.length) {
-    if (!dropInvalid) {
-      throw new UsageError(`${file} has ${ds.problems.length} problem(s), first: ${formatProblem(ds.problems[0])} (fix them, or pass --drop-invalid)`);
-    }
-    const lines = problemLines(ds);
-    for (const p of ds.problems.slice(0, 20)) note(`dropped: ${formatProblem(p)}`);
-    if (ds.problems.length > 20) note(`dropped: … (${ds.problems.length - 20} more problems)`);
-    ds = dropRows(ds, lines);
-    dropped = lines.length;
-  }
-  if (maxRows !== undefined && ds.rows.length > maxRows) {
-    ds = { ...ds, rows: ds.rows.slice(0, maxRows) };
-    if (ds.mapping.label) {
-      const seen = new Set(ds.rows.map((r) => r.label));
-      ds.labels = ds.labels?.filter((l) => seen.has(l));
-    }
-  }
-  try {
-    assertReady(ds);
-  } catch (e) {
-    throw new UsageError(`${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return { rows: ds.rows, mapping: { task: ds.task, labels: ds.labels }, dropped, total };
 }
 
 /** Round for printing: 4 significant digits keep lines short and comparable. */
@@ -317,7 +238,7 @@ export async function main(argv: string[], out: (line: string) => void, note: (l
     multitask: args.has('multitask'),
   });
   const backend = await startBackend(backendArg, note);
-  const loaded = await loadModel(modelSpec);
+  const loaded = await loadNodeModel(modelSpec);
   try {
     const L = loaded.model.layers.length;
     if (ranks.length !== 1 && ranks.length !== L) throw new UsageError(`--ranks: give one rank or one per layer (${L}); got ${ranks.length}`);
@@ -338,16 +259,30 @@ export async function main(argv: string[], out: (line: string) => void, note: (l
           (fd.trial.numClasses ? `, ${fd.trial.numClasses}-class head` : ''),
       );
 
+    const trainSeeds = async (m: LoadedModel, name: string): Promise<FinetuneFigures[]> => {
+      const results: FinetuneFigures[] = [];
+      for (const seed of seeds) {
+        const f = await finetuneEval(m.model, fd, s, seed, {
+          onEpoch: quiet
+            ? undefined
+            : (e) => note(`  ${name} seed ${seed} epoch ${e.epoch}/${s.epochs}: train loss ${e.trainLoss.toFixed(4)}, validation ${Object.entries(e.val).map(([k, v]) => `${k} ${fmt(v, 4)}`).join(', ')} (${(e.ms / 1000).toFixed(1)} s)`),
+        });
+        results.push(f);
+        out(json ? JSON.stringify(figuresJson(name, f)) : figuresText(`${name} seed ${seed}`, f));
+      }
+      return results;
+    };
     const modelName = modelSpec === 'embedded' || modelSpec === 'random' ? modelSpec : loaded.id;
-    const results: FinetuneFigures[] = [];
-    for (const seed of seeds) {
-      const f = await finetuneEval(loaded.model, fd, s, seed, {
-        onEpoch: quiet
-          ? undefined
-          : (e) => note(`  seed ${seed} epoch ${e.epoch}/${s.epochs}: train loss ${e.trainLoss.toFixed(4)}, validation ${Object.entries(e.val).map(([k, v]) => `${k} ${fmt(v, 4)}`).join(', ')} (${(e.ms / 1000).toFixed(1)} s)`),
-      });
-      results.push(f);
-      out(json ? JSON.stringify(figuresJson(modelName, f)) : figuresText(`seed ${seed}`, f));
+    const results = await trainSeeds(loaded, modelName);
+    let control: FinetuneFigures[] | undefined;
+    if (args.has('control')) {
+      // Same tokenized split (the control shares the embedded tokenizer), same settings and seeds.
+      const random = await loadNodeModel('random');
+      try {
+        control = await trainSeeds(random, 'random');
+      } finally {
+        random.model.dispose();
+      }
     }
 
     const base = args.has('no-baseline') ? undefined : tfidfBaseline(fd, note);
@@ -356,17 +291,19 @@ export async function main(argv: string[], out: (line: string) => void, note: (l
     const verdicts = results.map((f) => ({ seed: f.seed, misses: missedBars(f) }));
     const pass = verdicts.every((v) => v.misses.length === 0);
     const baseMisses = base ? missedBars(base as Parameters<typeof missedBars>[0]) : undefined;
+    // The control "fails" when no seed of it clears every bar.
+    const controlFails = control?.every((f) => missedBars(f).length > 0);
     if (json) {
       out(
         JSON.stringify({
-          summary: { pass, bars: LEARNING_BARS, seeds: verdicts.map((v) => ({ seed: v.seed, pass: v.misses.length === 0, misses: v.misses })), ...(baseMisses ? { baselinePasses: baseMisses.length === 0 } : {}) },
+          summary: { pass, bars: LEARNING_BARS, seeds: verdicts.map((v) => ({ seed: v.seed, pass: v.misses.length === 0, misses: v.misses })), ...(baseMisses ? { baselinePasses: baseMisses.length === 0 } : {}), ...(control ? { controlFails } : {}) },
         }),
       );
     } else {
       const per = verdicts.map((v) => `seed ${v.seed} ${v.misses.length ? `misses (${v.misses.join('; ')})` : 'passes'}`).join('; ');
-      out(`summary: ${pass ? 'every seed clears the learning bars' : 'NOT every seed clears the learning bars'}: ${per}${baseMisses ? `; the TF-IDF baseline ${baseMisses.length ? 'misses them' : 'clears them'}` : ''}`);
+      out(`summary: ${pass ? 'every seed clears the learning bars' : 'NOT every seed clears the learning bars'}: ${per}${baseMisses ? `; the TF-IDF baseline ${baseMisses.length ? 'misses them' : 'clears them'}` : ''}${control ? `; the random-weight control ${controlFails ? 'misses them' : 'clears them on some seed'}` : ''}`);
     }
-    return args.has('check') && !pass ? 1 : 0;
+    return args.has('check') && (!pass || controlFails === false) ? 1 : 0;
   } finally {
     loaded.model.dispose();
   }
