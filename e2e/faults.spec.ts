@@ -1,32 +1,14 @@
 // Faults in the built app: the WebGPU device destroyed mid-trial pauses the run with the reason and Resume
 // finishes it; a run trained in one tab cannot be resumed from a second tab, until the first lets go.
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { expect, test, type Page, type Worker } from '@playwright/test';
-
-function demoSample(n: number): string {
-  const lines = readFileSync(new URL('../public/data/semeval2017-task5-microblogs.csv', import.meta.url), 'utf8').split('\n');
-  const file = join(mkdtempSync(join(tmpdir(), 'ranklab-faults-')), `microblogs-${n}.csv`);
-  writeFileSync(file, lines.slice(0, n + 1).join('\n') + '\n');
-  return file;
-}
+import { demoSample, switchBackend, useDataset } from './setup';
 
 /** Upload a small sample, wait for the embedded model, Quick look with 2 trials of a few steps each. */
 async function setUp(page: Page, backend: 'webgpu' | 'wasm') {
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
-  if (backend === 'wasm') {
-    await page.getByTestId('tab-model').click();
-    await page.getByTestId('backend-choice').selectOption('wasm');
-    await page.getByTestId('backend-switch').click();
-    await expect(page.getByTestId('backend-name')).toHaveText('wasm');
-    await page.getByTestId('tab-data').click();
-  }
-  await page.getByTestId('data-file-input').setInputFiles(demoSample(30));
-  await expect(page.getByTestId('row-count')).toHaveText('30');
-  await page.getByTestId('use-dataset').click();
-  await expect(page.getByTestId('dataset-ready')).toBeVisible();
+  if (backend === 'wasm') await switchBackend(page, 'wasm');
+  await useDataset(page, demoSample(30), () => expect(page.getByTestId('row-count')).toHaveText('30'));
   await page.getByTestId('tab-model').click();
   await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
   await page.getByTestId('tab-search').click();

@@ -1,27 +1,17 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { expect, test, type Page } from '@playwright/test';
 import { shotPath } from './screenshots';
 import { longTasks, watchLongTasks } from './longTasks';
+import { demoSample, useDataset } from './setup';
 
 // A 40-row sample of the demo CSV (the acceptance asks for an upload of a sample of it).
-const sample = (() => {
-  const lines = readFileSync(new URL('../public/data/semeval2017-task5-microblogs.csv', import.meta.url), 'utf8').split('\n');
-  const file = join(mkdtempSync(join(tmpdir(), 'ranklab-')), 'microblogs-sample.csv');
-  writeFileSync(file, lines.slice(0, 41).join('\n') + '\n');
-  return file;
-})();
+const sample = demoSample(40);
 
 
 /** Upload a file, use it, wait for the embedded model, and apply the Quick look preset. */
 async function uploadAndPreset(page: Page, file: string, check: () => Promise<void>) {
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
-  await page.getByTestId('data-file-input').setInputFiles(file);
-  await check();
-  await page.getByTestId('use-dataset').click();
-  await expect(page.getByTestId('dataset-ready')).toBeVisible();
+  await useDataset(page, file, check);
   await page.getByTestId('tab-model').click();
   await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
   await page.getByTestId('tab-search').click();

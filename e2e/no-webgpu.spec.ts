@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { switchBackend } from './setup';
 
 // Runs in the `no-webgpu` project: Chromium launched with WebGPU disabled.
 test('without WebGPU the page explains the fallback instead of failing', async ({ page }) => {
@@ -17,10 +18,7 @@ test('without WebGPU the page explains the fallback instead of failing', async (
 test('without WebGPU the user can pick the WebAssembly backend and training still works', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('backend-message')).toContainText('WebGPU is not available');
-  await page.getByTestId('tab-model').click();
-  await page.getByTestId('backend-choice').selectOption('wasm');
-  await page.getByTestId('backend-switch').click();
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await switchBackend(page, 'wasm');
   await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
   await page.getByTestId('smoke-run').click();
   const result = page.getByTestId('smoke-result');

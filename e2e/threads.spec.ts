@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { switchBackend } from './setup';
 
 type Bench = { init(b: string, threads?: number): Promise<{ backend: string; threads?: number }>; isolated(): Promise<boolean> };
 
@@ -23,9 +24,6 @@ test('the page and its workers are cross-origin isolated and wasm runs multi-thr
 
 test('the Model page shows the wasm thread count', async ({ page }) => {
   await page.goto('/');
-  await page.getByTestId('tab-model').click();
-  await page.getByTestId('backend-choice').selectOption('wasm');
-  await page.getByTestId('backend-switch').click();
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await switchBackend(page, 'wasm');
   await expect(page.getByTestId('backend-threads')).toHaveText(/^[2-9]\d* threads$/);
 });

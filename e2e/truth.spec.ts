@@ -2,18 +2,8 @@
 // what the run trains on, the test rows are scored after the search, time is estimated before Start and
 // during trial 1, and cancel / delete / reload / import leave no page showing something that is not so.
 // Training runs on the wasm backend (faster than SwiftShader's WebGPU) with the smallest settings.
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { expect, test, type Page } from '@playwright/test';
-
-/** The first `n` rows of the demo CSV (scores). */
-function demoSample(n: number): string {
-  const lines = readFileSync(new URL('../public/data/semeval2017-task5-microblogs.csv', import.meta.url), 'utf8').split('\n');
-  const file = join(mkdtempSync(join(tmpdir(), 'ranklab-truth-')), `microblogs-${n}.csv`);
-  writeFileSync(file, lines.slice(0, n + 1).join('\n') + '\n');
-  return file;
-}
+import { demoSample, switchBackend, useDataset } from './setup';
 
 test.beforeEach(async ({ page }) => {
   const errors: string[] = [];
@@ -41,23 +31,19 @@ const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen:
 
 /** Switch to wasm, upload, (optionally) set the test share, use the dataset, open the Search page. */
 async function setUp(page: Page, file: string, testPct?: number) {
-  await page.getByTestId('tab-model').click();
-  await page.getByTestId('backend-choice').selectOption('wasm');
-  await page.getByTestId('backend-switch').click();
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await switchBackend(page, 'wasm');
   await expect(page.getByTestId('model-id')).toHaveText('rank-lab/tiny-roberta');
-  await page.getByTestId('tab-data').click();
-  await page.getByTestId('data-file-input').setInputFiles(file);
-  await expect(page.getByTestId('split-counts')).toBeVisible();
-  if (testPct !== undefined) {
-    await page.getByTestId('split-test').fill(String(testPct));
-    await page.getByTestId('split-test').dispatchEvent('change');
-    await expect(page.getByTestId('split-counts')).toHaveAttribute('data-test', /[1-9]/);
-  }
-  const counts = page.getByTestId('split-counts');
-  const split = { train: Number(await counts.getAttribute('data-train')), val: Number(await counts.getAttribute('data-val')), test: Number(await counts.getAttribute('data-test')) };
-  await page.getByTestId('use-dataset').click();
-  await expect(page.getByTestId('dataset-ready')).toBeVisible();
+  let split = { train: 0, val: 0, test: 0 };
+  await useDataset(page, file, async () => {
+    await expect(page.getByTestId('split-counts')).toBeVisible();
+    if (testPct !== undefined) {
+      await page.getByTestId('split-test').fill(String(testPct));
+      await page.getByTestId('split-test').dispatchEvent('change');
+      await expect(page.getByTestId('split-counts')).toHaveAttribute('data-test', /[1-9]/);
+    }
+    const counts = page.getByTestId('split-counts');
+    split = { train: Number(await counts.getAttribute('data-train')), val: Number(await counts.getAttribute('data-val')), test: Number(await counts.getAttribute('data-test')) };
+  });
   await page.getByTestId('tab-search').click();
   return split;
 }
