@@ -1,5 +1,5 @@
 /**
- * Browser half of `npm run bench:train`: the same LoRA training step (src/core/train/bench.ts) in headless
+ * Browser half of `npm run bench:train`: the same LoRA training step (src/core/diagnostics/bench.ts) in headless
  * Debian Chromium on webgpu (SwiftShader here), webgl, wasm and cpu, one JSON line per case and backend
  * (wasm: one per thread count). Serves the built app (vite build + preview, cross-origin isolated, so wasm
  * has threads) on a free port; prints figures, asserts nothing.

@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { benchStep, type BenchCase } from '../src/core/train/bench';
+import { benchStep, type BenchCase } from '../src/core/diagnostics/bench';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);

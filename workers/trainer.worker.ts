@@ -9,7 +9,7 @@ import { initBackend, type BackendInfo, type BackendName } from '../src/core/tra
 import { openModel, type ModelInfo, type ModelSession } from '../src/core/run/modelSession';
 import { CacheStorageModelCache } from '../src/core/model/cacheStorage';
 import { cacheStatus, type LoadProgress, type ModelSource } from '../src/core/model/load';
-import { runSmoke, type SmokeResult, type SmokeStep } from '../src/core/train/smoke';
+import { runSmoke, type SmokeResult, type SmokeStep } from '../src/core/diagnostics/smoke';
 import { labDb } from '../src/core/store/db';
 import { runLab, type RunEvent } from '../src/core/run/labRun';
 import type { RunSettings } from '../src/core/run/settings';

@@ -3,7 +3,7 @@
  * third test part, or the user's own split column. Same seed and same rows → same split, everywhere,
  * because the permutation comes from src/core/util/rng.
  */
-import { Rng } from '../util/rng';
+import { RootRng } from '../util/rng';
 import { DataError, type DataRow } from './types';
 
 export interface SplitOptions {
@@ -44,7 +44,7 @@ export function splitRows(rows: readonly Pick<DataRow, 'split' | 'line'>[], opts
   const nTest = Math.ceil(n * testFraction);
   const nVal = Math.ceil(n * valFraction);
   if (n - nTest - nVal < 1) throw new DataError(`${n} rows are too few to split into train, validation${nTest ? ' and test' : ''}.`);
-  const perm = new Rng(opts.seed).fork('data-split').shuffle(Array.from({ length: n }, (_, i) => i));
+  const perm = new RootRng(opts.seed).fork('data-split').shuffle(Array.from({ length: n }, (_, i) => i));
   const asc = (a: number[]) => a.sort((x, y) => x - y);
   return { test: asc(perm.slice(0, nTest)), val: asc(perm.slice(nTest, nTest + nVal)), train: asc(perm.slice(nTest + nVal)) };
 }

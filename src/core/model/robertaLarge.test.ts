@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { benchConfig, countUploads, randomWeights, setupBench } from '../train/bench';
+import { benchConfig, countUploads, randomWeights, setupBench } from '../diagnostics/bench';
 
 // One full LoRA training step (forward, backward, clipping, AdamW) of a 24-layer model on tfjs' pure-JS
 // cpu backend: ~40 GFLOP, about 1–3 minutes depending on the machine's load.

@@ -13,7 +13,7 @@ import type { DataRow } from '../data/types';
 import { splitTargets, type StoredMapping } from './baseline';
 import { runMaxLength, trialSettings } from './labRun';
 import { runTrial, type Row } from '../train/trainer';
-import { Rng } from '../util/rng';
+import { RootRng } from '../util/rng';
 
 export interface Calibration {
   /** Measured wall time of one training step (batch of `batchSize`), after one warm-up step. */
@@ -53,7 +53,7 @@ export async function calibrate(
   const t = splitTargets(rows, mapping, s);
   const maxLength = runMaxLength(mapping, s);
   // A seeded sample of the training rows: their lengths (and so the padded batch size) are typical.
-  const order = new Rng(s.seed).fork('calibration').shuffle([...t.trainIndex.keys()]);
+  const order = new RootRng(s.seed).fork('calibration').shuffle([...t.trainIndex.keys()]);
   const n = Math.min(order.length, s.batchSize * CALIBRATION_STEPS);
   const pick = (k: number): Row => ({ ids: session.tokenizer.encode(rows[t.trainIndex[k]].text, maxLength), ...t.train[k] });
   const train = order.slice(0, n).map(pick);

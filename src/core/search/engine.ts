@@ -7,7 +7,7 @@
  * seed while answering its requests from the recorded history, so a resumed run continues exactly where the
  * interrupted one stopped without retraining anything.
  */
-import { Rng } from '../util/rng';
+import { RootRng } from '../util/rng';
 import { metricDirection, toLoss, type Direction, type EvalResult, type Fidelity } from './objective';
 import { costOf, makeConfig } from './space';
 import { STRATEGIES } from './strategies';
@@ -112,7 +112,8 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
     }
   };
 
-  const rng = new Rng(seed).fork(`search:${strategyName}`);
+  const root = new RootRng(seed);
+  const rng = root.fork(`search:${strategyName}`);
   const ctx: StrategyContext = {
     space,
     budget,
@@ -120,7 +121,7 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
     direction,
     maxEpochs,
     maxEvals,
-    seed,
+    root,
     rng,
     options: opts.options ?? {},
     hooks: opts.hooks,

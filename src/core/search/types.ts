@@ -1,7 +1,7 @@
 /**
  * Types shared by the search engine, the strategies and their callers (UI, CLI, worker).
  */
-import type { Rng } from '../util/rng';
+import type { RootRng, Rng } from '../util/rng';
 import type { TrainingHooks } from './hooks';
 import type { Direction, Objective } from './objective';
 import type { SearchSpace } from './space';
@@ -111,8 +111,9 @@ export interface StrategyContext {
   readonly direction: Direction;
   readonly maxEpochs: number;
   readonly maxEvals: number;
-  readonly seed: number;
-  /** Seeded per strategy; fork it for sub-streams. */
+  /** The search's randomness, made once from its seed: other named streams (fork) and hook seeds (seedFor). */
+  readonly root: RootRng;
+  /** This strategy's own stream, root.fork(`search:<strategy>`); fork it for sub-streams. */
   readonly rng: Rng;
   readonly options: StrategyOptions;
   readonly hooks?: TrainingHooks;

@@ -42,13 +42,6 @@ export class AdamW {
     this.consts = [tf.scalar(s.beta1), tf.scalar(1 - s.beta1), tf.scalar(s.beta2), tf.scalar(1 - s.beta2), tf.scalar(s.eps)];
   }
 
-  /** One update from per-parameter gradients (same order as the params). */
-  apply(grads: tf.Tensor[], lr: number): void {
-    const flat = tf.tidy(() => flatten(grads));
-    this.applyFlat(flat, lr);
-    flat.dispose();
-  }
-
   /**
    * One update from the flattened gradient (parameter order). `lr` is this step's learning rate (the
    * schedule is applied by the caller).
@@ -122,28 +115,16 @@ export function flatten(ts: tf.Tensor[]): tf.Tensor1D {
   return (flat.length === 1 ? flat[0] : tf.concat(flat)) as tf.Tensor1D;
 }
 
-/** Clip a flattened gradient like clipByGlobalNorm (3 + 4 kernels instead of 2 per tensor). */
+/**
+ * Scale a flattened gradient so its L2 norm is at most maxNorm, as torch clip_grad_norm_ (coef =
+ * max/(norm+1e-6), clamped to 1, always applied; one vector: 3 + 4 kernels, not 2 per tensor, and no tf.addN,
+ * which sums 8+ inputs wrongly on tfjs-webgpu). Returns the clipped gradient and the pre-clip norm (new tensors).
+ */
 export function clipFlat(g: tf.Tensor1D, maxNorm: number): { grad: tf.Tensor1D; norm: tf.Scalar } {
   return tf.tidy(() => {
     const norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
     if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { grad: g.clone(), norm };
     const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
     return { grad: tf.mul(g, coef) as tf.Tensor1D, norm };
-  });
-}
-
-/**
- * Scale gradients so their global L2 norm is at most maxNorm (torch clip_grad_norm_: coef = max/(norm+1e-6),
- * clamped to 1, always applied). Returns the clipped gradients and the pre-clip norm (both new tensors).
- */
-export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
-  return tf.tidy(() => {
-    const sq = grads.map((g) => tf.sum(tf.square(g)));
-    // Not tf.addN: on tfjs-webgpu it returns wrong sums for 8+ inputs (found by the browser reference check
-    // on SwiftShader, where a shader may bind only 8 storage buffers). stack + sum is exact everywhere.
-    const norm = tf.sqrt(sq.length === 1 ? sq[0] : tf.sum(tf.stack(sq))) as tf.Scalar;
-    if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { grads: grads.map((g) => g.clone()), norm };
-    const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
-    return { grads: grads.map((g) => tf.mul(g, coef)), norm };
   });
 }

@@ -204,14 +204,42 @@ export function disposeLossResult(r: LossResult): void {
   r.grads.forEach((g) => g.dispose());
 }
 
-/** Forward/backward, clip, AdamW update. Returns the loss result (grads already disposed). */
-export function trainStep(ctx: TrainContext, opt: AdamW, batch: DeviceBatch, lr: number, maxGradNorm: number, prevEma: [number, number] | null): Omit<LossResult, 'grads'> & { gradNorm: tf.Scalar } {
+/**
+ * Sees one step's gradients (same order as `trainables(ctx)`), before clipping and the update, and may return
+ * one tensor computed from them (e.g. AdaLoRA's |θ·∂L/∂θ| per component). It must not dispose the gradients;
+ * the caller of trainStep owns what it returns.
+ */
+export type AfterGradients = (grads: readonly tf.Tensor[]) => tf.Tensor | undefined;
+
+/**
+ * Forward/backward, clip, AdamW update. Returns the loss result (grads already disposed) and, with an
+ * `afterGradients` hook, what the hook returned (`fromGradients`).
+ */
+export function trainStep(
+  ctx: TrainContext,
+  opt: AdamW,
+  batch: DeviceBatch,
+  lr: number,
+  maxGradNorm: number,
+  prevEma: [number, number] | null,
+  afterGradients?: AfterGradients,
+): Omit<LossResult, 'grads'> & { gradNorm: tf.Scalar; fromGradients?: tf.Tensor } {
   const r = lossAndGrads(ctx, batch, true, prevEma);
-  const flat = tf.tidy(() => flatten(r.grads));
+  let fromGradients: tf.Tensor | undefined;
+  let flat: tf.Tensor1D;
+  try {
+    fromGradients = afterGradients?.(r.grads);
+    flat = tf.tidy(() => flatten(r.grads));
+  } catch (e) {
+    // A failing hook must not leak the step's tensors: the training loop reports the error and goes on disposing.
+    disposeLossResult(r);
+    fromGradients?.dispose();
+    throw e;
+  }
   r.grads.forEach((g) => g.dispose());
   const { grad, norm } = clipFlat(flat, maxGradNorm);
   flat.dispose();
   opt.applyFlat(grad, lr);
   grad.dispose();
-  return { loss: r.loss, regLoss: r.regLoss, clsLoss: r.clsLoss, weights: r.weights, ema: r.ema, gradNorm: norm };
+  return { loss: r.loss, regLoss: r.regLoss, clsLoss: r.clsLoss, weights: r.weights, ema: r.ema, gradNorm: norm, fromGradients };
 }

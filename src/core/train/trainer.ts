@@ -15,7 +15,7 @@ import { computeMetrics, type Metrics } from './metrics';
 import { AdamW, type OptimizerState } from './optimizer';
 import { cosineWithWarmup, warmupStepsFromRatio } from './schedule';
 import { classWeightsFromLabels, deriveClass, minorityClasses } from './losses';
-import { makeBatch, trainStep, trainables, type LossSettings, type Row, type TrainContext } from './step';
+import { makeBatch, trainStep, trainables, type AfterGradients, type LossSettings, type Row, type TrainContext } from './step';
 
 export type { Row } from './step';
 
@@ -93,8 +93,30 @@ export interface TrialCheckpoint {
   epochLossCount: number;
 }
 
+/**
+ * What a search strategy hooks into the one training loop (AdaLoRA / SalientLoRA pruning,
+ * src/core/searchBridge/pruningRun.ts), so that a pruning run trains exactly as a trial does.
+ */
+export interface StepHooks {
+  /**
+   * Once, after the LoRA and heads are built and before the optimiser takes their variables: may put a LoRA
+   * that takes over `ctx.lora`'s variables in its place (MaskedLoraAdapter.wrap).
+   */
+  prepare?(ctx: TrainContext): void;
+  /** This step's gradients, before clipping and the update (see AfterGradients). */
+  afterGradients?: AfterGradients;
+  /**
+   * After the update, with `step` the 0-based index of the optimiser step just taken, its training loss and
+   * the read-back of what afterGradients returned. Keep-masks set here hold from the next forward pass on,
+   * and for the validation after the last step.
+   */
+  afterUpdate?(step: number, s: { loss: number; fromGradients?: Float32Array }): void | Promise<void>;
+}
+
 export interface TrialHooks {
   signal?: AbortSignal;
+  /** Hooks inside each optimiser step (pruning); absent for a plain trial. */
+  step?: StepHooks;
   onStep?: (p: StepProgress) => void;
   onEpoch?: (e: EpochMetrics) => void;
   /** Emit a checkpoint every N optimiser steps (0/undefined: never). */
@@ -144,13 +166,33 @@ export function describeFailure(e: unknown): string {
   return `Training failed: ${msg}`;
 }
 
-function labelled(rows: Row[], numClasses: number): Row[] {
+/** Rows with a class label for the classification head; `split` names them in the message ("Training row 3 …"). */
+function labelled(rows: Row[], numClasses: number, split?: string): Row[] {
   if (numClasses <= 0) return rows;
   return rows.map((r, i) => {
     if (r.label !== undefined) return r;
     if (numClasses === 5 && r.score !== undefined) return { ...r, label: deriveClass(r.score) };
-    throw new Error(`Row ${i + 1} has neither a label nor a score to derive one from.`);
+    throw new Error(`${split ? `${split} row` : 'Row'} ${i + 1} has neither a label nor a score to derive one from.`);
   });
+}
+
+/**
+ * A trial's random streams from its seed. They are forked one after another from one Rng(seed) — init,
+ * shuffle, dropout-pool, dropout; each fork takes the next draw — rather than by name from a RootRng
+ * (util/rng.ts): every stored checkpoint and every result a seed has given rests on this order, so it stays.
+ * A new stream goes after these four.
+ */
+export function trialStreams(seed: number): { init: Rng; shuffle: Rng; dropout: DropoutPool } {
+  const root = new Rng(seed);
+  const init = root.fork('init');
+  const shuffle = root.fork('shuffle');
+  const dropout = new DropoutPool(root.fork('dropout-pool').nextUint32(), root.fork('dropout'));
+  return { init, shuffle, dropout };
+}
+
+/** Optimiser steps of a trial: every epoch goes through the training rows in batches, the last one short. */
+export function trialSteps(data: Pick<TrialData, 'train'>, s: Pick<TrialSettings, 'epochs' | 'batchSize'>): number {
+  return Math.ceil(data.train.length / s.batchSize) * s.epochs;
 }
 
 /** Build the trainable context (LoRA + heads + loss settings) for a model and settings. */
@@ -265,17 +307,22 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export async function runTrial(model: RobertaModel, data: TrialData, settings: TrialSettings, hooks: TrialHooks = {}): Promise<TrialResult> {
   validateTrial(data, settings);
   const t0 = now();
-  const train = labelled(data.train, data.numClasses);
-  const val = labelled(data.val, data.numClasses);
-  const root = new Rng(settings.seed);
-  const initRng = root.fork('init');
-  let shuffleRng = root.fork('shuffle');
-  const pool = new DropoutPool(root.fork('dropout-pool').nextUint32(), root.fork('dropout'));
-  const ctx = createTrainContext(model, { ...data, train }, settings, initRng, pool);
+  const train = labelled(data.train, data.numClasses, 'Training');
+  const val = labelled(data.val, data.numClasses, 'Validation');
+  const streams = trialStreams(settings.seed);
+  let shuffleRng = streams.shuffle;
+  const pool = streams.dropout;
+  const ctx = createTrainContext(model, { ...data, train }, settings, streams.init, pool);
+  try {
+    hooks.step?.prepare?.(ctx);
+  } catch (e) {
+    disposeTrainContext(ctx);
+    throw e;
+  }
   const named = trainables(ctx);
   const opt = new AdamW(named, { lr: settings.lr, weightDecay: settings.weightDecay });
   const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
-  const totalSteps = stepsPerEpoch * settings.epochs;
+  const totalSteps = trialSteps(data, settings);
   const warmup = warmupStepsFromRatio(settings.warmupRatio, totalSteps);
   const loraParams = loraParamCount(model, settings.lora.ranks, settings.lora.targets);
   const result: TrialResult = {
@@ -334,12 +381,12 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
         const ts = now();
         let r: ReturnType<typeof trainStep>;
         try {
-          r = trainStep(ctx, opt, batch, lr, settings.clipNorm, ema);
+          r = trainStep(ctx, opt, batch, lr, settings.clipNorm, ema, hooks.step?.afterGradients);
         } finally {
           batch.dispose();
         }
-        const [lv, rl, cl, wv, ev] = await Promise.all([r.loss.data(), r.regLoss?.data(), r.clsLoss?.data(), r.weights.data(), r.ema?.data()]);
-        [r.loss, r.regLoss, r.clsLoss, r.weights, r.ema, r.gradNorm].forEach((t) => t?.dispose());
+        const [lv, rl, cl, wv, ev, fg] = await Promise.all([r.loss.data(), r.regLoss?.data(), r.clsLoss?.data(), r.weights.data(), r.ema?.data(), r.fromGradients?.data()]);
+        [r.loss, r.regLoss, r.clsLoss, r.weights, r.ema, r.gradNorm, r.fromGradients].forEach((t) => t?.dispose());
         trainMs += now() - ts;
         const loss = lv[0];
         if (!Number.isFinite(loss)) {
@@ -348,6 +395,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
           return result;
         }
         if (ev) ema = [ev[0], ev[1]];
+        await hooks.step?.afterUpdate?.(step, { loss, fromGradients: fg as Float32Array | undefined });
         step++;
         tokens += batch.tokens;
         lossSum += loss;

@@ -91,6 +91,38 @@ export class Rng {
   }
 }
 
+/**
+ * The root of a run's randomness: made once from the run's seed where the seed enters (a trial, a search, a
+ * split) and handed down; every consumer takes its own stream by name (`root.fork('init')`, …).
+ *
+ * A named stream depends only on the seed and the name — not on which streams were taken before it, nor on
+ * whether — so a new consumer moves no other's numbers. The derivation is `new Rng(seed).fork(name)` (the
+ * seed's first draw xor the name's hash): the one the data split, the calibration sample and the search
+ * engine always used, so their pinned results hold.
+ */
+export class RootRng {
+  readonly seed: number | string;
+
+  constructor(seed: number | string) {
+    if (typeof seed !== 'string' && !Number.isFinite(seed)) throw new Error(`A seed must be a finite number, got ${seed}.`);
+    this.seed = seed;
+  }
+
+  /** The stream named `name`. */
+  fork(name: string): Rng {
+    return new Rng(this.seed).fork(name);
+  }
+
+  /**
+   * A whole-number seed for a named sub-task that takes a number rather than a stream (a search hook's
+   * request, which is cached and replayed by its seed): the FNV-1a hash of `name:seed`, as the search
+   * strategies always derived it.
+   */
+  seedFor(name: string): number {
+    return hashString(`${name}:${this.seed}`);
+  }
+}
+
 /** FNV-1a 32-bit hash: turns a string label into a seed. */
 export function hashString(s: string): number {
   let h = 0x811c9dc5;

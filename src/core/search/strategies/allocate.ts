@@ -6,7 +6,6 @@
  * Each allocates at one or more average ranks (default: every allowed uniform rank within budget, largest
  * first; the pruning ones only the largest, as each level costs a training) and evaluates the result.
  */
-import { hashString } from '../../util/rng';
 import { allocateByScores, allocateGroups, svdImportance } from '../allocation';
 import type { PruningResult, TrainingHooks } from '../hooks';
 import { PruningController } from '../pruning';
@@ -48,7 +47,7 @@ export const svd: StrategyFn = async (ctx) => {
   const nz = ctx.space.allowedRanks.filter((r) => r > 0);
   const rank = ctx.options.probeRank ?? nz[0] ?? 8;
   const epochs = ctx.options.probeEpochs ?? Math.max(1, Math.round(ctx.maxEpochs / 10));
-  const seed = hashString(`svd:${ctx.seed}`);
+  const seed = ctx.root.seedFor('svd');
   const probe = await ctx.probe(`svd:rank${rank}:epochs${epochs}`, (signal) => trainProbe({ rank, epochs, seed }, signal));
   if (probe.singularValues.length !== ctx.space.numLayers) {
     throw new Error(`probe returned ${probe.singularValues.length} layers, the model has ${ctx.space.numLayers}`);
@@ -59,7 +58,7 @@ export const svd: StrategyFn = async (ctx) => {
 export const adarank: StrategyFn = async (ctx) => {
   const perturb = requireHook(ctx, 'perturbationDistance', 'adarank');
   const noiseStd = ctx.options.noiseStd ?? 0.01;
-  const seed = hashString(`adarank:${ctx.seed}`);
+  const seed = ctx.root.seedFor('adarank');
   const distances: number[] = [];
   for (let layer = 0; layer < ctx.space.numLayers; layer++) {
     const d = await ctx.probe(`adarank:layer${layer}:noise${noiseStd}`, (signal) => perturb({ layer, noiseStd, seed }, signal));
@@ -75,7 +74,7 @@ function pruningStrategy(method: 'adalora' | 'salientlora'): StrategyFn {
     const T = ctx.space.targets.length;
     const units = ctx.space.numLayers * T;
     const epochs = ctx.options.pruneEpochs ?? ctx.maxEpochs;
-    const seed = hashString(`${method}:${ctx.seed}`);
+    const seed = ctx.root.seedFor(method);
     for (const avg of averageRanks(ctx, true)) {
       // AdaLoRA's init_r = 1.5 × target, but at least the next allowed rank above the average: a matrix never
       // keeps more than its initial rank, so below that no layer could ever be given more than the average.

@@ -13,7 +13,7 @@
  * model that has learnt nothing would otherwise chase lucky draws, which is how a GP proposer ends up worse
  * than random on a real, noise-dominated table.
  */
-import { Rng } from '../../util/rng';
+import type { Rng } from '../../util/rng';
 import { expectedImprovement, GaussianProcess, matern52 } from '../gp';
 import { configName, gridSize, type SearchSpace } from '../space';
 import type { StrategyContext, StrategyFn } from '../types';
@@ -166,7 +166,7 @@ export const bayes: StrategyFn = async (ctx) => {
   // The random strategy's own order (same seed, same stream): initial points, and every proposal while the
   // GP explains the data as noise. On a noise-dominated task this proposer therefore *is* random search,
   // which no model can beat there; as soon as the surface shows structure, EI takes over.
-  const nextRandom = randomSource(ctx, new Rng(ctx.seed).fork('search:random').fork('random'));
+  const nextRandom = randomSource(ctx, ctx.root.fork('search:random').fork('random'));
   const tried = new Set<string>();
   const obs: Observation[] = [];
   const run = async (g: number[]) => {

@@ -13,8 +13,8 @@ import type { RobertaConfig } from '../model/config';
 import { createLora } from '../model/lora';
 import { createHeads } from '../model/heads';
 import { DropoutPool } from '../model/dropout';
-import { AdamW } from './optimizer';
-import { makeBatch, trainStep, trainables, type TrainContext } from './step';
+import { AdamW } from '../train/optimizer';
+import { makeBatch, trainStep, trainables, type TrainContext } from '../train/step';
 
 export type BenchCase = 'tiny' | 'roberta-base-shape' | 'roberta-large-shape';
 

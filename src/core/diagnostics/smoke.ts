@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RobertaModel } from '../model/roberta';
 import type { TextTokenizer } from '../model/tokenizer';
-import { runTrial } from './trainer';
+import { runTrial } from '../train/trainer';
 
 export interface SmokeStep {
   step: number;

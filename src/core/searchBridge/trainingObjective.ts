@@ -9,7 +9,7 @@ import type { TargetModule } from '../model/adapter';
 import type { RobertaModel } from '../model/roberta';
 import type { EvalResult, Fidelity, Objective } from '../search/objective';
 import { createSpace, robertaTargetShapes, type LayerGroup, type RankConfig, type SearchSpace } from '../search/space';
-import { runTrial, type TrialCheckpoint, type TrialData, type TrialHooks, type TrialResult, type TrialSettings } from './trainer';
+import { runTrial, type TrialCheckpoint, type TrialData, type TrialHooks, type TrialResult, type TrialSettings } from '../train/trainer';
 
 export interface TrainingObjectiveEnv {
   model: RobertaModel;

@@ -5,8 +5,8 @@ import type { RobertaModel } from '../model/roberta';
 import { createLora } from '../model/lora';
 import { Rng } from '../util/rng';
 import { collectSearch, costOf, PruningController, uniformCost, type PruningObservation, type SearchEvent, type StrategyName } from '../search';
-import { makeBatch } from './step';
-import { runTrial, type TrialData, type TrialSettings } from './trainer';
+import { makeBatch } from '../train/step';
+import { runTrial, type TrialData, type TrialSettings } from '../train/trainer';
 import { createTrainingHooks, updateSingularValues } from './searchHooks';
 import { MaskedLoraAdapter } from './maskedLora';
 import { spaceForModel, TrainingObjective } from './trainingObjective';
@@ -197,6 +197,35 @@ describe('trainWithPruning (AdaLoRA / SalientLoRA)', () => {
       expect(res.metrics!.steps).toBe(16);
     });
   }
+
+  it('is the trial loop itself: pruning nothing gives the plain trial exactly; tensors stay flat from step 2 to 20', async () => {
+    const s = base({ lossMode: 'adaptive', epochs: 2 });
+    const hooks = createTrainingHooks({ model, data, base: s });
+    const units = 4 * 2;
+    const R = 4;
+    const counts: Record<number, number> = {};
+    const res = await hooks.trainWithPruning({
+      initialRank: R,
+      epochs: 2,
+      seed: 3,
+      createController: (totalSteps) => {
+        // The budget is every component: nothing is ever pruned.
+        const c = new PruningController({ method: 'adalora', numUnits: units, initialRank: R, targetTotal: units * R, totalSteps });
+        const step = c.step.bind(c);
+        c.step = (i, obs) => {
+          counts[i + 1] = tf.memory().numTensors;
+          return step(i, obs);
+        };
+        return c;
+      },
+    });
+    expect(res.keptPerUnit).toEqual(new Array(units).fill(R));
+    expect(counts[10]).toBe(counts[2]);
+    expect(counts[20]).toBe(counts[2]); // after the first epoch's validation too
+    const plain = await runTrial(model, data, { ...s, seed: 3, lora: { ...s.lora, ranks: [R, R, R, R] } });
+    expect(res.metrics!.mse).toBe(plain.final!.mse);
+    expect(res.metrics!.steps).toBe(plain.steps);
+  });
 
   it('rejects a controller that does not match the model', async () => {
     const hooks = createTrainingHooks({ model, data, base: base() });

@@ -22,11 +22,11 @@ import { parseRobertaConfig } from '../model/config';
 import { buildModel } from '../model/roberta';
 import type { TargetModule } from '../model/adapter';
 import { Rng } from '../util/rng';
-import { disposeLossResult, lossAndGrads, makeBatch, trainables, trainStep } from './step';
-import { AdamW } from './optimizer';
-import { cosineWithWarmup } from './schedule';
-import { classWeightsFromLabels, minorityClasses } from './losses';
-import { createTrainContext, disposeTrainContext, type TrialSettings } from './trainer';
+import { disposeLossResult, lossAndGrads, makeBatch, trainables, trainStep } from '../train/step';
+import { AdamW } from '../train/optimizer';
+import { cosineWithWarmup } from '../train/schedule';
+import { classWeightsFromLabels, minorityClasses } from '../train/losses';
+import { createTrainContext, disposeTrainContext, type TrialSettings } from '../train/trainer';
 
 /** Float32 values, little-endian, base64 (large arrays of the fixture). */
 type B64 = string;
