@@ -10,6 +10,7 @@ import { runReferenceCheck, type ReferenceFixture } from '../src/core/diagnostic
 import { benchStep, type BenchCase } from '../src/core/diagnostics/bench';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { checkFusedKernels } from '../src/core/model/fusedCheck';
+import { measureStepMemory, type ProbeShape } from '../src/core/diagnostics/memoryProbe';
 import { hasFused, LAYER_NORM, setFusedKernels } from '../src/core/model/fusedKernels';
 
 const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
@@ -39,6 +40,10 @@ const api = {
   /** The fused kernels against the composite ops on random inputs (forward and backward). */
   fusedCheck() {
     return checkFusedKernels();
+  },
+  /** Peak tensor bytes of one LoRA step of a small random-weight shape (the memory model's check). */
+  memoryProbe(shape: ProbeShape) {
+    return measureStepMemory(shape);
   },
   /** `fused: false` runs the composite ops where fused kernels exist (the before/after comparison). */
   async bench(c: BenchCase, steps: number, batch?: number, seqLen?: number, fused = true) {

@@ -15,6 +15,7 @@ import { createHeads } from '../model/heads';
 import { DropoutPool } from '../model/dropout';
 import { AdamW } from '../train/optimizer';
 import { makeBatch, trainStep, trainables, type TrainContext } from '../train/step';
+import type { TargetModule } from '../model/adapter';
 
 export type BenchCase = 'tiny' | 'roberta-base-shape' | 'roberta-large-shape';
 
@@ -130,13 +131,21 @@ export interface BenchSetup {
   dispose: () => void;
 }
 
-export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTensor>, batch = 10, seqLen = 64, seed = 1, withDropout = true): BenchSetup {
+/** The LoRA of a bench step: query+value rank 8 unless said otherwise; `recompute` = activation recomputation. */
+export interface BenchLora {
+  targets?: TargetModule[];
+  rank?: number;
+  recompute?: boolean;
+}
+
+export function setupBench(config: RobertaConfig, tensors: Map<string, NamedTensor>, batch = 10, seqLen = 64, seed = 1, withDropout = true, shape: BenchLora = {}): BenchSetup {
   const model = buildModel(config, tensors);
   const rng = new Rng(seed);
-  const lora = createLora(model, { targets: ['attention.self.query', 'attention.self.value'], ranks: model.layers.map(() => 8), alphas: 16, rslora: false, dropout: 0.05 }, rng);
+  const targets = shape.targets ?? ['attention.self.query', 'attention.self.value'];
+  const lora = createLora(model, { targets, ranks: model.layers.map(() => shape.rank ?? 8), alphas: 16, rslora: false, dropout: 0.05 }, rng);
   const heads = createHeads(config.hiddenSize, { regression: true, numClasses: 0, dropout: 0.1 }, rng);
   const dropout = withDropout ? new DropoutPool(seed, rng.fork('dropout')) : undefined;
-  const ctx: TrainContext = { model, lora, heads, dropout, loss: { regWeight: 1, clsWeight: 0, adaptive: false, smoothing: 0.9, minorityLambda: 0 } };
+  const ctx: TrainContext = { model, lora, heads, dropout, recompute: shape.recompute, loss: { regWeight: 1, clsWeight: 0, adaptive: false, smoothing: 0.9, minorityLambda: 0 } };
   const opt = new AdamW(trainables(ctx), { lr: 1e-4 });
   const rows = Array.from({ length: batch }, () => ({
     ids: [0, ...Array.from({ length: seqLen - 2 }, () => 3 + rng.int(config.vocabSize - 3)), 2],
@@ -178,7 +187,17 @@ type EngineInternals = {
 export class BufferMeter {
   now = 0;
   peak = 0;
+  /** With `recordPeak`: sizes (bytes) of the buffers alive at the peak that were created after resetPeak. */
+  peakBuffers: number[] = [];
   private readonly live = new Map<object, number>();
+  private before = new Set<object>();
+  private readonly recordPeak: boolean;
+
+  /** `recordPeak` keeps what was alive at the peak (costs a copy of the live set per new peak: small shapes only). */
+  constructor(recordPeak = false) {
+    this.recordPeak = recordPeak;
+  }
+
   private readonly eng = tf.engine() as unknown as EngineInternals;
   private readonly orig = { trackTensor: this.eng.trackTensor, removeDataId: this.eng.removeDataId };
 
@@ -192,7 +211,10 @@ export class BufferMeter {
       if (fresh && info) {
         live.set(a.dataId, info.bytes);
         meter.now += info.bytes;
-        meter.peak = Math.max(meter.peak, meter.now);
+        if (meter.now > meter.peak) {
+          meter.peak = meter.now;
+          if (meter.recordPeak) meter.peakBuffers = [...live].filter(([id]) => !meter.before.has(id)).map(([, b]) => b);
+        }
       }
     };
     eng.removeDataId = function (this: unknown, dataId, backend) {
@@ -208,6 +230,8 @@ export class BufferMeter {
 
   resetPeak(): void {
     this.peak = this.now;
+    this.peakBuffers = [];
+    if (this.recordPeak) this.before = new Set(this.live.keys());
   }
 
   stop(): void {
