@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BENCH_SHAPES, type BenchCase } from '../src/core/diagnostics/bench';
 import { estimateStepMemory, type MemoryModelShape } from '../src/core/model/memory';
-import { measureStepMemory, type ProbeShape } from '../src/core/diagnostics/memoryProbe';
+import { measureStepMemory, probeEstimate, type ProbeShape } from '../src/core/diagnostics/memoryProbe';
 import { fmtBytes } from '../src/core/model/memoryFit';
 
 const json = process.argv.includes('--json');
@@ -48,7 +48,7 @@ async function main() {
         const m = modelShape(c, layers);
         const p: ProbeShape = { layers: m.layers, hidden: m.hidden, heads: m.heads, intermediate: m.intermediate, vocab: m.vocab, batch, seqLen, targets: [...QV], rank: 8, recompute };
         const measured = await measureStepMemory(p);
-        const e = estimateStepMemory(m, { batch, seqLen, targets: [...QV], rank: 8, loraDropout: 0.05, classes: 0, recompute, kernels: 'composite' });
+        const e = probeEstimate(p, 'composite');
         row({ case: label, shape: `${batch} × ${seqLen}`, recompute, measuredPeakBytes: measured.peakBytes, modelPeakBytes: e.total, ratio: (e.total / measured.peakBytes).toFixed(3) });
       }
 }

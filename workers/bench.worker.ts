@@ -6,11 +6,11 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { browserProbe, setWasmThreads } from './backends';
 import { initBackend, type BackendInfo, type BackendName } from '../src/core/train/backend';
-import { runReferenceCheck, type ReferenceFixture } from '../src/core/diagnostics/referenceCheck';
+import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
 import { benchStep, type BenchCase } from '../src/core/diagnostics/bench';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { checkFusedKernels } from '../src/core/model/fusedCheck';
-import { measureStepMemory, type ProbeShape } from '../src/core/diagnostics/memoryProbe';
+import { measureStepMemory, probeEstimate, type ProbeShape } from '../src/core/diagnostics/memoryProbe';
 import { hasFused, LAYER_NORM, setFusedKernels } from '../src/core/model/fusedKernels';
 
 const base = `${import.meta.env.BASE_URL}models/tiny-roberta/`;
@@ -41,9 +41,10 @@ const api = {
   fusedCheck() {
     return checkFusedKernels();
   },
-  /** Peak tensor bytes of one LoRA step of a small random-weight shape (the memory model's check). */
-  memoryProbe(shape: ProbeShape) {
-    return measureStepMemory(shape);
+  /** Peak tensor bytes of one LoRA step of a small random-weight shape, beside the memory model's figures. */
+  async memoryProbe(shape: ProbeShape) {
+    const measured = await measureStepMemory(shape);
+    return { ...measured, backend: tf.getBackend(), model: probeEstimate(shape, hasFused(LAYER_NORM) ? 'fused' : 'composite') };
   },
   /** `fused: false` runs the composite ops where fused kernels exist (the before/after comparison). */
   async bench(c: BenchCase, steps: number, batch?: number, seqLen?: number, fused = true) {

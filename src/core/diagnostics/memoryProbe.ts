@@ -6,6 +6,7 @@
  */
 import type { RobertaConfig } from '../model/config';
 import type { TargetModule } from '../model/adapter';
+import { estimateStepMemory, type MemoryEstimate, type MemoryStepSettings } from '../model/memory';
 import { BufferMeter, randomWeights, setupBench, type BenchSetup } from './bench';
 
 export interface ProbeShape {
@@ -35,6 +36,15 @@ export function probeConfig(p: ProbeShape): RobertaConfig {
     modelType: 'roberta', vocabSize: p.vocab, hiddenSize: p.hidden, numLayers: p.layers, numHeads: p.heads, intermediateSize: p.intermediate,
     maxPositions: 514, typeVocabSize: 1, layerNormEps: 1e-5, padId: 1, hiddenDropout: 0.1, attentionDropout: 0.1, name: 'memory-probe',
   };
+}
+
+/** The memory model's figures for the probe's step: regression head only, LoRA dropout 0.05 (setupBench). */
+export function probeEstimate(p: ProbeShape, kernels: MemoryStepSettings['kernels']): MemoryEstimate {
+  const c = probeConfig(p);
+  return estimateStepMemory(
+    { layers: p.layers, hidden: p.hidden, heads: p.heads, intermediate: p.intermediate, vocab: p.vocab, maxPositions: c.maxPositions, hiddenDropout: c.hiddenDropout, attentionDropout: c.attentionDropout },
+    { batch: p.batch, seqLen: p.seqLen, targets: p.targets, rank: p.rank, loraDropout: 0.05, classes: 0, recompute: p.recompute, kernels },
+  );
 }
 
 export async function measureStepMemory(p: ProbeShape): Promise<MeasuredMemory> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { estimateStepMemory, MEMORY_HEAD_HIDDEN, type MemoryEstimate, type MemoryModelShape, type MemoryStepSettings } from './memory';
 import { HEAD_HIDDEN } from './heads';
-import { measureStepMemory, type ProbeShape } from '../diagnostics/memoryProbe';
+import { measureStepMemory, probeEstimate, type ProbeShape } from '../diagnostics/memoryProbe';
 
 // The memory model against BufferMeter's measured peak of real training steps on the cpu backend (the
 // composite kernels; e2e/memory.spec.ts does the same for webgpu's fused kernels). Shapes are chosen so that
@@ -21,9 +21,6 @@ const RESIDENT_TOL = 0.001;
 /** What the step adds on top of the resident part. */
 const STEP_TOL = 0.05;
 
-const modelShape = (p: ProbeShape): MemoryModelShape => ({ layers: p.layers, hidden: p.hidden, heads: p.heads, intermediate: p.intermediate, vocab: p.vocab, maxPositions: 514, hiddenDropout: 0.1, attentionDropout: 0.1 });
-// The probe's step: regression head only, LoRA dropout 0.05 (bench.ts setupBench).
-const stepSettings = (p: ProbeShape): MemoryStepSettings => ({ batch: p.batch, seqLen: p.seqLen, targets: p.targets, rank: p.rank, loraDropout: 0.05, classes: 0, recompute: p.recompute, kernels: 'composite' });
 
 const RESIDENT_TERMS = ['weights', 'dropoutPools', 'trainableState'] as const;
 const TERMS = [...RESIDENT_TERMS, 'activations', 'attentionProbs', 'gradients', 'optimizerExtra'] as const;
@@ -48,7 +45,7 @@ describe('memory model of a LoRA training step', () => {
     const results: { name: string; e: MemoryEstimate; m: { residentBytes: number; peakBytes: number } }[] = [];
     for (const { name, p } of SHAPES) {
       const m = await measureStepMemory(p);
-      const e = estimateStepMemory(modelShape(p), stepSettings(p));
+      const e = probeEstimate(p, 'composite');
       const err = errors(e, m);
       expect(err.resident, `${name}: resident ${m.residentBytes} vs model ${JSON.stringify(e)}`).toBeLessThanOrEqual(RESIDENT_TOL);
       expect(err.step, `${name}: step ${m.peakBytes - m.residentBytes} vs model ${JSON.stringify(e)}`).toBeLessThanOrEqual(STEP_TOL);

@@ -102,3 +102,15 @@ export function parseMemoryCap(text: string): { bytes: number | undefined } | { 
   if (v > 1024) return { error: 'The memory cap is in GiB: a value above 1024 GiB is surely a typo.' };
   return { bytes: Math.round(v * GiB) };
 }
+
+/**
+ * A preset's batch lowered until a step fits (the preset choice): the largest batch that fits at the run's
+ * max length, with a sentence saying so; unchanged (no note) when it already fits or when no batch does
+ * (then checkStepFit's message says what to do).
+ */
+export function fitPresetBatch(model: MemoryModelShape, f: FitSettings, opts: Parameters<typeof checkStepFit>[2]): { batchSize: number; note?: string } {
+  const fit = checkStepFit(model, f, opts);
+  if (fit.ok || fit.fittingBatch === 0 || fit.fittingBatch === f.batchSize) return { batchSize: f.batchSize };
+  const why = opts.capBytes !== undefined && fit.estimate.total * MEMORY_HEADROOM > opts.capBytes ? `your ${fmtBytes(opts.capBytes)} memory cap` : "this GPU's buffer limit";
+  return { batchSize: fit.fittingBatch, note: `Batch lowered from ${f.batchSize} to ${fit.fittingBatch} so that a training step at ${f.maxLength} tokens fits ${why}.` };
+}
