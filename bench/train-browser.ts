@@ -5,6 +5,10 @@
  * has threads) on a free port; prints figures, asserts nothing.
  * Flags: --cases tiny,roberta-base-shape  --backends webgpu,webgl,wasm,cpu  --threads 1,2  --steps N  --batch B  --seq S
  *        --composite (webgpu: also a row with the fused kernels switched off, the composite ops instead)
+ *        --chromium-args "…" (extra browser flags, e.g. a real GPU adapter's; bench/gpu.sh)  --no-build (dist/ is current)
+ * RANK_LAB_CHROMIUM: the browser to run (default /usr/bin/chromium).
+ * Each row carries the WebGPU adapter the page got (`adapter`, `softwareAdapter`), so a run meant for a real GPU
+ * shows when it fell back to SwiftShader.
  */
 import { spawn, execSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -24,7 +28,7 @@ const batch = process.argv.includes('--batch') ? Number(arg('--batch', '10')) : 
 const seqLen = process.argv.includes('--seq') ? Number(arg('--seq', '64')) : undefined;
 
 async function main() {
-  execSync('npx vite build', { stdio: 'ignore' });
+  if (!process.argv.includes('--no-build')) execSync('npx vite build', { stdio: 'ignore' });
   const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
   try {
     for (let i = 0; i < 50; i++) {
@@ -35,9 +39,10 @@ async function main() {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
+    const extra = arg('--chromium-args', '').split(/\s+/).filter(Boolean);
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      executablePath: process.env.RANK_LAB_CHROMIUM || '/usr/bin/chromium',
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extra],
     });
     for (const backend of backends) {
       for (const threads of backend === 'wasm' ? threadCounts : [undefined]) {

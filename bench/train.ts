@@ -4,7 +4,7 @@
  * (bench/train-browser.ts: webgpu = SwiftShader here, webgl, wasm per thread count, cpu) and PyTorch
  * (torch-cpu). `--json` prints one JSON object per row (case, backend, tokensPerSec, msPerStep,
  * kernelsPerStep, dispatchKernels, kernelsPerLayer, uploadBytesPerStep, numTensorsStep2, numTensorsLast,
- * peakBytes, threads where it applies, …); without it, a table.
+ * peakBytes, modelPeakBytes (the memory model's figure), threads where it applies, …); without it, a table.
  * Flags: --cases tiny,roberta-base-shape  --backends cpu,wasm  --browser-backends webgpu,webgl,wasm,cpu
  *        --threads 1,2 (browser wasm)  --composite (browser webgpu: also without the fused kernels)
  *        --steps N  --batch B --seq S  --no-browser  --no-torch  --verbose
@@ -24,7 +24,7 @@ const batch = arg('--batch') ? Number(arg('--batch')) : undefined;
 const seqLen = arg('--seq') ? Number(arg('--seq')) : undefined;
 const json = has('--json');
 
-const COLUMNS = ['case', 'backend', 'fused', 'threads', 'msPerStep', 'tokensPerSec', 'kernelsPerStep', 'dispatchKernels', 'kernelsPerLayer', 'dispatchKernelsPerLayer', 'uploadBytesPerStep', 'numTensorsStep2', 'numTensorsLast', 'peakBytes'];
+const COLUMNS = ['case', 'backend', 'fused', 'threads', 'msPerStep', 'tokensPerSec', 'kernelsPerStep', 'dispatchKernels', 'kernelsPerLayer', 'dispatchKernelsPerLayer', 'uploadBytesPerStep', 'numTensorsStep2', 'numTensorsLast', 'peakBytes', 'modelPeakBytes'];
 let headerShown = false;
 /** One result row: a JSON line, or a table row (header first). */
 export function emit(row: Record<string, unknown>): void {

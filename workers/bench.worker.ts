@@ -52,7 +52,14 @@ const api = {
     try {
       const { kernelsByName: _k, ...r } = await benchStep(c, { steps, batch, seqLen });
       // Whether the fused kernels ran: only where the backend has them (webgpu) and they were not switched off.
-      return { ...r, fused: hasFused(LAYER_NORM), ...(backendInfo?.threads ? { threads: backendInfo.threads } : {}) };
+      const gpu = backendInfo?.gpu;
+      return {
+        ...r,
+        fused: hasFused(LAYER_NORM),
+        ...(backendInfo?.threads ? { threads: backendInfo.threads } : {}),
+        // Which adapter WebGPU ran on: a real-GPU run (bench/gpu.sh) must not silently report SwiftShader.
+        ...(gpu ? { adapter: gpu.description, softwareAdapter: !!gpu.software } : {}),
+      };
     } finally {
       setFusedKernels(true);
     }

@@ -16,6 +16,8 @@ import { DropoutPool } from '../model/dropout';
 import { AdamW } from '../train/optimizer';
 import { makeBatch, trainStep, trainables, type TrainContext } from '../train/step';
 import type { TargetModule } from '../model/adapter';
+import { estimateStepMemory } from '../model/memory';
+import { hasFused, LAYER_NORM } from '../model/fusedKernels';
 
 export type BenchCase = 'tiny' | 'roberta-base-shape' | 'roberta-large-shape';
 
@@ -100,6 +102,8 @@ export interface BenchResult {
   peakBytes: number;
   /** Of peakBytes, what is held between steps (frozen weights, LoRA, heads, optimizer state, dropout pool). */
   residentBytes: number;
+  /** The memory model's peak for this step (core/model/memory.ts); absent on wasm, which it does not model. */
+  modelPeakBytes?: number;
   /** webgpu: bytes of GPU buffers tfjs holds after step 2 (its pool keeps freed buffers for reuse). */
   gpuBytesAllocated?: number;
   steps: number;
@@ -240,6 +244,13 @@ export class BufferMeter {
   }
 }
 
+/** The memory model's figure for the bench step (query+value rank 8, regression head, LoRA dropout 0.05). */
+function modelPeak(config: RobertaConfig, batch: number, seqLen: number): number {
+  const m = { layers: config.numLayers, hidden: config.hiddenSize, heads: config.numHeads, intermediate: config.intermediateSize, vocab: config.vocabSize, maxPositions: config.maxPositions, hiddenDropout: config.hiddenDropout, attentionDropout: config.attentionDropout };
+  const kernels = hasFused(LAYER_NORM) ? 'fused' : 'composite';
+  return estimateStepMemory(m, { batch, seqLen, targets: ['attention.self.query', 'attention.self.value'], rank: 8, loraDropout: 0.05, classes: 0, recompute: false, kernels }).total;
+}
+
 // customGrad's scope entry is named after its function: 'forward', or '' once a build is minified.
 const NON_DISPATCH = new Set(['Identity', 'Reshape', 'forward', '']);
 export function dispatchCount(byName: Record<string, number>): number {
@@ -305,6 +316,7 @@ export async function benchStep(c: BenchCase, opts: { steps?: number; batch?: nu
       numTensorsLast,
       peakBytes,
       residentBytes,
+      ...(tf.getBackend() !== 'wasm' ? { modelPeakBytes: modelPeak(config, batch, seqLen) } : {}),
       ...(mem.numBytesAllocatedInGPU !== undefined ? { gpuBytesAllocated: mem.numBytesAllocatedInGPU } : {}),
       steps: Math.max(2, opts.steps ?? 2),
       kernelsByName: k.byName,
