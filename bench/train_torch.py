@@ -20,7 +20,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 from torch_reference import encoder  # noqa: E402
 
-SHAPES = {  # the same shapes as src/core/train/bench.ts BENCH_SHAPES
+SHAPES = {  # the same shapes as src/core/diagnostics/bench.ts BENCH_SHAPES
     "tiny": dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512),
     "roberta-base-shape": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
     "roberta-large-shape": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096),

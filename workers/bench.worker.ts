@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { browserProbe, setWasmThreads } from './backends';
 import { initBackend, type BackendInfo, type BackendName } from '../src/core/train/backend';
-import { runReferenceCheck, type ReferenceFixture } from '../src/core/train/referenceCheck';
+import { runReferenceCheck, type ReferenceFixture } from '../src/core/diagnostics/referenceCheck';
 import { benchStep, type BenchCase } from '../src/core/diagnostics/bench';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { checkFusedKernels } from '../src/core/model/fusedCheck';
