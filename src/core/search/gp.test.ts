@@ -1,9 +1,11 @@
 /**
  * The Gaussian process behind the bayes proposer: posterior mean and variance against a closed-form 1-D,
  * two-point case, interpolation of noise-free data, variance that shrinks at observed points, and expected
- * improvement against its textbook values.
+ * improvement against its textbook values, and a noise variance fitted by marginal likelihood that recovers
+ * the noise share of data made with a known one.
  */
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../util/rng';
 import { expectedImprovement, GaussianProcess, normCdf } from './gp';
 
 /** Matérn 5/2 written out independently of gp.ts. */
@@ -85,6 +87,34 @@ describe('GaussianProcess', () => {
     const zigzag = X.map((_, i) => (i % 2 === 0 ? 1 : -1));
     const noisy = new GaussianProcess().fit(X, zigzag);
     expect(noisy.hyper.noise).toBeGreaterThanOrEqual(0.05);
+  });
+
+  /**
+   * 40 seeded points in 2-D, a smooth function plus Gaussian noise whose variance is `ratio` × the function's.
+   * The targets are standardised, so the fitted noise variance is the noise's share of the total variance,
+   * ratio / (1 + ratio), to the resolution of the grid (…, 0.05, 0.2, 0.5, 1, 2, 5).
+   */
+  const fittedNoise = (ratio: number, seed: number) => {
+    const rng = new Rng(seed);
+    const X = Array.from({ length: 40 }, () => [rng.next(), rng.next()]);
+    const f = X.map(([a, b]) => (ratio === Infinity ? 0 : Math.sin(3 * a) + Math.cos(2 * b)));
+    const mean = f.reduce((a, b) => a + b, 0) / f.length;
+    const signalVar = f.reduce((a, b) => a + (b - mean) ** 2, 0) / f.length;
+    const sd = ratio === Infinity ? 1 : Math.sqrt(ratio * signalVar);
+    return new GaussianProcess().fit(X, f.map((v) => v + sd * rng.normal())).hyper.noise;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+  it('fits the noise by marginal likelihood: recovers a known noise share from small to noise ≥ signal', () => {
+    for (const ratio of [0.05, 0.25, 1, 4]) {
+      const share = ratio / (1 + ratio);
+      const fitted = median([1, 2, 3, 4, 5].map((s) => fittedNoise(ratio, s)));
+      expect(fitted, `noise/signal ${ratio}`).toBeGreaterThanOrEqual(share / 2);
+      expect(fitted, `noise/signal ${ratio}`).toBeLessThanOrEqual(share * 2);
+    }
+    // Noise-free data: the smallest noise on the grid. Pure noise: all of the variance is noise.
+    expect(fittedNoise(0, 1)).toBeLessThanOrEqual(1e-3);
+    for (const s of [1, 2, 3]) expect(fittedNoise(Infinity, s)).toBeGreaterThanOrEqual(1);
   });
 
   it('per-input length scales (ard): an input that does not matter gets a longer scale than one that does', () => {
