@@ -14,7 +14,8 @@ top-3 configuration has been evaluated and at least `minEvals` configurations ha
 nothing later), or after 5 × cap proposals (TPE keeps proposing configurations it has seen).
 
 Samplers: tpe (TPESampler over categorical ranks, Optuna's defaults), tpe-int (TPESampler over the rank's
-index as an ordered integer), random (RandomSampler), qmc (QMCSampler, scrambled Sobol over the rank index).
+index as an ordered integer), random (RandomSampler), qmc (QMCSampler, scrambled Sobol over the rank index),
+cmaes (CmaEsSampler over the rank index; needs Debian's python3-cmaes).
 
     /usr/bin/python3 bench/optuna_search.py problems.json > sequences.json
 Runs in parallel on every core (OPTUNA_BENCH_JOBS=N to change).
@@ -39,6 +40,9 @@ def make_sampler(name, seed):
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "qmc":
         return optuna.samplers.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False)
+    if name == "cmaes":
+        # CMA-ES needs ordered numbers: it runs over the rank index (an integer), like tpe-int and qmc.
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     raise SystemExit(f"unknown sampler {name!r}")
 
 
@@ -55,7 +59,7 @@ def run(problem, sampler_name):
     max_evals = problem["maxEvals"]
     min_evals = problem["minEvals"]
     worst = max(values.values())
-    by_index = sampler_name in ("tpe-int", "qmc")
+    by_index = sampler_name in ("tpe-int", "qmc", "cmaes")
     order = []
     seen = set()
 

@@ -1,5 +1,5 @@
 /**
- * Search benchmark: every strategy side by side with an outside anchor, Optuna (TPE, random, QMC, driven from
+ * Search benchmark: every strategy side by side with an outside anchor, Optuna (TPE, random, QMC, CMA-ES, driven from
  * Python by bench/optuna_search.py over the very same tables), on synthetic landscapes, noisy ones whose
  * noise equals the spread between configurations, and the replay table(s) in tests/fixtures.
  *
@@ -12,11 +12,12 @@
  * The incumbent is picked by observed value, so on noisy landscapes a lucky draw can mislead it, as in life.
  *
  *   npm run bench:search [-- --seeds 20 --strategies bayes,random --scenarios 3g/bowl,replay-3groups
- *                            --samplers tpe,random,qmc,tpe-int --no-optuna --pruning-seeds 5 --json --save FILE
+ *                            --samplers tpe,random,qmc,cmaes,tpe-int --no-optuna --pruning-seeds 5 --json --save FILE
  *                            --set key=value]
  * adalora and salientlora (a pruning run each, the slow part) run on the first --pruning-seeds seeds (5).
  * --json prints the report as JSON instead of the table (∞ = null); --save FILE writes it as well.
- * Default samplers: tpe, random, qmc (tpe-int, TPE over the ordered rank index, on request).
+ * Default samplers: tpe, random, qmc, cmaes (CMA-ES over the rank index; tpe-int, TPE over the ordered rank
+ * index, on request).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ import { hashString, Rng } from '../src/core/util/rng';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RANKS = [128, 256, 384, 512];
 const TARGETS = robertaTargetShapes(1024, 4096, ['attention.self.query', 'attention.self.value']);
-const OPTUNA_SAMPLERS = ['tpe', 'tpe-int', 'random', 'qmc'] as const;
+const OPTUNA_SAMPLERS = ['tpe', 'tpe-int', 'random', 'qmc', 'cmaes'] as const;
 
 // ---------------------------------------------------------------------------------------------- arguments
 const argv = process.argv.slice(2);
@@ -61,7 +62,7 @@ const argOf = (n: string) => {
 const SEEDS = Number(argOf('seeds') ?? 20);
 const STRATS = (argOf('strategies')?.split(',') ?? [...STRATEGY_NAMES]) as StrategyName[];
 const ONLY = argOf('scenarios')?.split(',');
-const SAMPLERS = argv.includes('--no-optuna') ? [] : (argOf('samplers')?.split(',') ?? ['tpe', 'random', 'qmc']);
+const SAMPLERS = argv.includes('--no-optuna') ? [] : (argOf('samplers')?.split(',') ?? ['tpe', 'random', 'qmc', 'cmaes']);
 const JSON_OUT = argv.includes('--json');
 /** adalora and salientlora each train with pruning (≈ 1.5 s per run on the synthetic hooks): fewer seeds by default. */
 const PRUNING_SEEDS = Math.min(SEEDS, Number(argOf('pruning-seeds') ?? 5));

@@ -63,9 +63,11 @@ if (mode === 'test') {
   if (!existsSync('/usr/bin/chromium')) need.push('chromium');
   const py = spawnSync('/usr/bin/python3', ['-c', 'import torch, sklearn, numpy'], { stdio: 'ignore' });
   if (py.status !== 0) need.push('python3-torch', 'python3-sklearn', 'python3-numpy', 'libopenblas0-pthread');
-  // Optuna: the outside anchor of `npm run bench:search` (bench/optuna_search.py).
+  // Optuna and its CMA-ES backend: the outside anchors of `npm run bench:search` (bench/optuna_search.py).
   const optuna = spawnSync('/usr/bin/python3', ['-c', 'import optuna'], { stdio: 'ignore' });
   if (optuna.status !== 0) need.push('python3-optuna');
+  const cmaes = spawnSync('/usr/bin/python3', ['-c', 'import cmaes'], { stdio: 'ignore' });
+  if (cmaes.status !== 0) need.push('python3-cmaes');
   if (need.length) {
     const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${need.join(' ')}`;
     if (isRoot) {

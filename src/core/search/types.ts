@@ -87,7 +87,7 @@ export interface StrategyOptions {
   eta?: number;
   minEpochs?: number;
   proposer?: 'random' | 'bayes';
-  /** bayes: initial points (groups + 3 with init 'random', the default; 2 with 'centre-lhs') and EI margin ξ (0.01 × std). */
+  /** bayes: initial points (one per group with init 'random', the default; 2 with 'centre-lhs') and EI margin ξ (0.01 × std). */
   initPoints?: number;
   xi?: number;
   /** bayes: prior mean of the GP at mean + priorOffset · std of the observed losses (0). */
