@@ -32,7 +32,6 @@ import {
   makeConfig,
   parseReplayTable,
   ReplayObjective,
-  robertaTargetShapes,
   runSearch,
   spaceForTable,
   STRATEGIES_NEEDING_HOOKS,
@@ -47,10 +46,11 @@ import {
   type TrainingHooks,
 } from '../src/core/search';
 import { hashString, Rng } from '../src/core/util/rng';
+import { ROBERTA_SIZES, targetShapes } from '../src/core/model/shape';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RANKS = [128, 256, 384, 512];
-const TARGETS = robertaTargetShapes(1024, 4096, ['attention.self.query', 'attention.self.value']);
+const TARGETS = targetShapes(['attention.self.query', 'attention.self.value'], ROBERTA_SIZES['roberta-large']);
 const OPTUNA_SAMPLERS = ['tpe', 'tpe-int', 'random', 'qmc', 'cmaes'] as const;
 
 // ---------------------------------------------------------------------------------------------- arguments

@@ -1,5 +1,5 @@
 """
-Independent PyTorch reference for Rank Lab's training engine (SPEC §3).
+Independent PyTorch reference for Rank Lab's training engine (model, LoRA, heads, losses and optimizer).
 
 Implements RoBERTa (HF RobertaModel semantics: padding-offset positions, post-LN, exact GELU, additive mask,
 inverted dropout on embeddings, attention probabilities and hidden states), per-layer LoRA (PEFT scaling,

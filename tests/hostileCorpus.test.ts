@@ -27,7 +27,7 @@ const DIR = join(__dirname, 'fixtures/hostile');
 const manifest: Entry[] = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
 const bytes = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 const text = (f: string) => new TextDecoder().decode(bytes(f));
-const TINY = { baseModel: 'rank-lab/tiny-roberta', numLayers: 4, hidden: 128, intermediate: 512 };
+const TINY = { baseModel: 'rank-lab/tiny-roberta', layers: 4, hidden: 128, intermediate: 512 };
 /** Each input is answered within this (most take a few ms; the bound leaves room for a loaded machine). */
 const BOUND_MS = 1500;
 const tokens = () => Promise.resolve((t: string) => t.split(' ').length + 2);

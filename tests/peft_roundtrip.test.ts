@@ -104,7 +104,7 @@ describe('PEFT export reproduces predictions in PyTorch', () => {
     expect(worst).toBeLessThan(1e-4);
     expect(engineWorst).toBeLessThan(1e-4);
     // Import (playground path): the re-imported zip predicts the same through the engine.
-    const imp = importPeftAdapter(torch.zip, { baseModel: cfg._name_or_path ?? 'rank-lab/tiny-roberta', numLayers: cfg.num_hidden_layers, hidden: cfg.hidden_size, intermediate: cfg.intermediate_size });
+    const imp = importPeftAdapter(torch.zip, { baseModel: cfg._name_or_path ?? 'rank-lab/tiny-roberta', layers: cfg.num_hidden_layers, hidden: cfg.hidden_size, intermediate: cfg.intermediate_size });
     expect(imp.ok).toBe(true);
     if (imp.ok) {
       const again = await engineFn(imp.snapshot, IDS);

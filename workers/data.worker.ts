@@ -8,7 +8,7 @@ import { DataSession, type DataProgress, type DataSummary, type MappingOptions, 
 import { TextTokenizer } from '../src/core/model/tokenizer';
 import { explainStorageError, labDb, type DatasetRecord } from '../src/core/store/db';
 import type { ColumnMapping } from '../src/core/data/types';
-import type { DatasetSummary } from '../src/app/lib/types';
+import type { DatasetSummary } from '../src/core/data/types';
 
 /** Every RoBERTa checkpoint shares one BPE vocabulary, so the embedded tokenizer gives the real token lengths. */
 const TOKENIZER_BASE = `${import.meta.env.BASE_URL}models/tiny-roberta/`;

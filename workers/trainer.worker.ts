@@ -8,7 +8,7 @@ import { browserProbe } from './backends';
 import { initBackend, type BackendInfo, type BackendName } from '../src/core/train/backend';
 import { openModel, type ModelInfo, type ModelSession } from '../src/core/run/modelSession';
 import { CacheStorageModelCache } from '../src/core/model/cacheStorage';
-import { cacheStatus, type LoadProgress, type ModelSource } from '../src/core/model/load';
+import { cacheStatus, type LoadProgress, type ModelSource, type StoredModelSource } from '../src/core/model/load';
 import { runSmoke, type SmokeResult, type SmokeStep } from '../src/core/diagnostics/smoke';
 import { labDb } from '../src/core/store/db';
 import { runLab, type RunEvent } from '../src/core/run/labRun';
@@ -18,8 +18,7 @@ import type { AdapterSnapshot } from '../src/core/model/adapter';
 import { exportPeftAdapter, importPeftAdapter } from '../src/core/share/peft';
 import { runToShareDoc } from '../src/core/run/results';
 import { calibrate, type Calibration } from '../src/core/run/estimate';
-import type { StoredMapping } from '../src/core/run/baseline';
-import type { DataRow } from '../src/core/data/types';
+
 import type { ShareDoc } from '../src/core/share/schema';
 import { withRunLock } from '../src/core/store/runLock';
 import { cleanName } from '../src/core/data/textRules';
@@ -94,7 +93,7 @@ async function recreateBackend(): Promise<void> {
 }
 
 /** What is stored of a model source with a run: a picked folder cannot be stored, only its name. */
-function storableSource(source: ModelSource): unknown {
+function storableSource(source: ModelSource): StoredModelSource {
   return source.kind === 'files' ? { kind: 'files', id: source.id } : source;
 }
 
@@ -108,10 +107,10 @@ async function trainRun(runId: string, onEvent: (e: RunEvent) => void): Promise<
 
   const run = await labDb().runs.get(runId);
   if (!run) throw new Error('This run is no longer in browser storage.');
-  const src = run.modelSource as ModelSource | { kind: 'files'; id: string; files?: undefined };
+  const src = run.modelSource;
   if (!session || session.info.id !== run.modelId) {
-    if (src.kind === 'files' && !src.files) throw new Error(`This run used the local folder "${src.id}". Load that folder again on the Model page, then resume.`);
-    await api.loadModel(src as ModelSource);
+    if (src.kind === 'files') throw new Error(`This run used the local folder "${src.id}". Load that folder again on the Model page, then resume.`);
+    await api.loadModel(src);
   }
   await calibrating?.catch(() => undefined);
   if (active) throw new Error('A search is already running in this tab. Pause or cancel it first.');
@@ -235,7 +234,7 @@ const api = {
     const ds = await labDb().datasets.get(datasetId);
     if (!ds) throw new Error('The dataset is no longer in browser storage: use it again on the Data page.');
     await calibrating?.catch(() => undefined);
-    const p = calibrate(session, ds.rows as DataRow[], ds.mapping as StoredMapping, settings, { datasetId, backend: tf.getBackend() });
+    const p = calibrate(session, ds.rows, ds.mapping, settings, { datasetId, backend: tf.getBackend() });
     calibrating = p;
     try {
       return await p;
@@ -261,7 +260,7 @@ const api = {
   /** Predictions of a stored trial's adapter (the playground). */
   async predict(trialId: string, texts: string[], maxLength = 128): Promise<{ score?: number; probs?: number[]; classNames: string[] }[]> {
     if (!session) throw new Error('Load a model first.');
-    const snap = imported.get(trialId) ?? ((await labDb().adapters.get(trialId))?.snapshot as AdapterSnapshot | undefined);
+    const snap = imported.get(trialId) ?? (await labDb().adapters.get(trialId))?.snapshot;
     if (!snap) throw new Error('This trial has no stored adapter (it failed, or its adapter was too large to keep).');
     if (snap.baseModel !== session.info.id) throw new Error(`This adapter was trained on ${snap.baseModel}; load that model first (loaded: ${session.info.id}).`);
     const out = await predict(session.model, snap, texts.map((t) => session!.tokenizer.encode(t, maxLength)));
@@ -272,7 +271,7 @@ const api = {
   async importAdapter(bytes: Uint8Array, name: string): Promise<{ id: string; ranks: number[]; targets: string[]; warnings: string[] }> {
     if (!session) throw new Error('Load the adapter\'s base model first (Model page).');
     const s = session.info.summary;
-    const res = importPeftAdapter(bytes, { baseModel: session.info.id, numLayers: s.layers, hidden: s.hidden, intermediate: s.intermediate });
+    const res = importPeftAdapter(bytes, { baseModel: session.info.id, layers: s.layers, hidden: s.hidden, intermediate: s.intermediate });
     if (!res.ok) throw new Error(res.error);
     const id = `imported:${name}`;
     imported.set(id, res.snapshot);
@@ -283,7 +282,7 @@ const api = {
   async exportAdapter(trialId: string): Promise<Uint8Array> {
     const rec = await labDb().adapters.get(trialId);
     if (!rec) throw new Error('This trial has no stored adapter (it failed, or its adapter was too large to keep).');
-    const zip = exportPeftAdapter(rec.snapshot as AdapterSnapshot);
+    const zip = exportPeftAdapter(rec.snapshot);
     return Comlink.transfer(zip, [zip.buffer as ArrayBuffer]);
   },
 

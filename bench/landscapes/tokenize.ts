@@ -12,7 +12,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
-import { deriveClasses, DEFAULT_THRESHOLDS } from '../../src/core/data/labels';
+import { deriveClasses } from '../../src/core/data/labels';
+import { DERIVED_THRESHOLDS } from '../../src/core/vocabulary';
 import { TextTokenizer } from '../../src/core/model/tokenizer';
 import { Rng } from '../../src/core/util/rng';
 
@@ -57,8 +58,8 @@ function loadRows(): { text: string; score: string }[] {
 }
 const rows = loadRows();
 const scores = rows.map((r) => Number(r.score));
-const classes = deriveClasses(scores, DEFAULT_THRESHOLDS);
+const classes = deriveClasses(scores, DERIVED_THRESHOLDS);
 const data = rows.map((r, i) => ({ ids: tok.encode(r.text, maxLength), score: scores[i], cls: classes[i] }));
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ source: dataFile, maxLength, padId: tok.info.padId, thresholds: DEFAULT_THRESHOLDS, rows: data }));
+writeFileSync(out, JSON.stringify({ source: dataFile, maxLength, padId: tok.info.padId, thresholds: DERIVED_THRESHOLDS, rows: data }));
 console.log(`${data.length} rows → ${out}`);

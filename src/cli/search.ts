@@ -6,16 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { TARGET_MODULES, TARGET_SHORT, type TargetModule } from '../core/model/adapter';
+import { ROBERTA_SIZES, targetShapes } from '../core/model/shape';
+import { metricDirection, type Direction } from '../core/vocabulary';
 import {
   createLandscape,
   createSpace,
   LANDSCAPE_INFO,
   LANDSCAPE_NAMES,
-  metricDirection,
   parseReplayTable,
   ReplayObjective,
-  ROBERTA_SIZES,
-  robertaTargetShapes,
   runSearch,
   spaceForTable,
   STRATEGIES_NEEDING_HOOKS,
@@ -23,7 +22,6 @@ import {
   SyntheticObjective,
   syntheticHooks,
   uniformCost,
-  type Direction,
   type EvalRecord,
   type LandscapeName,
   type Objective,
@@ -178,8 +176,8 @@ export async function main(argv: string[], out: (line: string) => void): Promise
   const modelName = one(args, 'model') ?? 'roberta-large';
   if (!(modelName in ROBERTA_SIZES)) throw new UsageError(`unknown --model '${modelName}' (known: ${Object.keys(ROBERTA_SIZES).join(', ')})`);
   const model = ROBERTA_SIZES[modelName as keyof typeof ROBERTA_SIZES];
-  const numLayers = intArg(args, 'layers', model.numLayers, 1);
-  const targets = robertaTargetShapes(model.hiddenSize, model.intermediateSize, parseTargets(one(args, 'targets') ?? 'query,value'));
+  const numLayers = intArg(args, 'layers', model.layers, 1);
+  const targets = targetShapes(parseTargets(one(args, 'targets') ?? 'query,value'), model);
   const maxEpochs = intArg(args, 'epochs', 100, 1);
   const seed = intArg(args, 'seed', 0, 0);
   const maxEvals = intArg(args, 'max-evals', 100, 1);

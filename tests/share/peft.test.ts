@@ -4,7 +4,7 @@ import { exportPeftAdapter, importPeftAdapter, peftConfigFor, peftFiles } from '
 import { writeSafetensors, parseSafetensors } from '../../src/core/model/safetensors';
 import { randomSnapshot, TINY } from './snapshots';
 
-const expected = { baseModel: TINY.id, numLayers: TINY.layers, hidden: TINY.hidden, intermediate: TINY.intermediate };
+const expected = { baseModel: TINY.id, layers: TINY.layers, hidden: TINY.hidden, intermediate: TINY.intermediate };
 const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 

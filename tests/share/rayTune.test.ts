@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { feasibleGroupConfigs, generateRayTuneScript, importRayTuneResults, pythonJsonLiteral } from '../../src/core/share/rayTune';
 import { decodeShareLink, encodeShareLink } from '../../src/core/share/shareLink';
 import { sampleDoc } from './sampleDoc';
+import { deriveClass } from '../../src/core/vocabulary';
+import { loraParamCount, targetShapes } from '../../src/core/model/shape';
+import { layerRanks } from '../../src/core/share/schema';
 
 const PY = '/usr/bin/python3';
 const ROOT = join(__dirname, '..', '..');
@@ -22,6 +25,30 @@ describe('Ray Tune export', () => {
   const doc = sampleDoc();
   // A budget that cuts the 9^3 grid, so the filter is exercised.
   doc.settings.budget = Math.floor(doc.settings.budget / 3);
+
+  it('keeps the Python program as a real .py file that compiles before any settings are put in', () => {
+    const template = join(ROOT, 'src', 'core', 'share', 'rank_lab_raytune.py');
+    // cfile in a temporary folder: compiling must not leave a __pycache__ in the source tree.
+    const cfile = join(mkdtempSync(join(tmpdir(), 'pyc-')), 'template.pyc');
+    const r = spawnSync(PY, ['-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)', template, cfile], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(template, 'utf8')).toContain('json.loads(__SETTINGS_JSON__)');
+  });
+
+  it('takes the lab’s rules from the settings it is given: parameter cost and derived classes', () => {
+    const p = writeScript(generateRayTuneScript(doc, { numSamples: 10000 }));
+    const out = JSON.parse(execFileSync(PY, [p, '--list-configs'], { encoding: 'utf8' }));
+    const shapes = targetShapes(doc.settings.targets, doc.model);
+    for (const c of out.chosen) expect(c.params, c.config).toBe(loraParamCount(layerRanks(doc.settings.groups, c.group_ranks), shapes));
+    const ys = [-1, -0.5, -0.4999, -0.049, -0.0489, 0, 0.049, 0.0491, 0.5, 0.5001, 1];
+    const code = [
+      'import importlib.util, json, sys',
+      `spec = importlib.util.spec_from_file_location("rl", ${JSON.stringify(p)}); m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)`,
+      `print(json.dumps([m.derived_class(y) for y in ${JSON.stringify(ys)}]))`,
+    ].join('\n');
+    expect(JSON.parse(execFileSync(PY, ['-c', code], { encoding: 'utf8' }))).toEqual(ys.map((y) => deriveClass(y)));
+  });
 
   it('generates a script that compiles', () => {
     const p = writeScript(generateRayTuneScript(doc));

@@ -1,6 +1,6 @@
 /**
  * Plain-JS (float64) RoBERTa + LoRA + heads forward, used by the PEFT round-trip test as the stand-in for
- * the engine's `predict` until that exists. Same semantics as SPEC §3 and scripts/peft_roundtrip.py:
+ * the engine's `predict` until that exists. Same semantics as the engine and scripts/peft_roundtrip.py:
  * LoRA applied as x·(W + s·B·A)ᵀ with s = alpha/r (alpha/√r with rsLoRA), heads on the first token.
  */
 import type { AdapterSnapshot } from '../../src/core/model/adapter';

@@ -1,7 +1,7 @@
 /** Realistic results documents for tests: a seeded 64-trial roberta-large search (3 groups of 8 layers). */
 import { Rng } from '../../src/core/util/rng';
 import { configName, layerRanks, type ShareDoc, type ShareTrial } from '../../src/core/share/schema';
-import { loraParamCount } from '../../src/core/share/params';
+import { loraParamCount, ROBERTA_SIZES, targetShapes } from '../../src/core/model/shape';
 
 export function sampleDoc(opts: { trials?: number; groups?: number[]; curves?: boolean; seed?: number } = {}): ShareDoc {
   const rng = new Rng(opts.seed ?? 7);
@@ -9,7 +9,8 @@ export function sampleDoc(opts: { trials?: number; groups?: number[]; curves?: b
   const layers = groups.reduce((a, b) => a + b, 0);
   const rankChoices = [0, 8, 16, 32, 64, 128, 256, 384, 512];
   const targets = ['attention.self.query', 'attention.self.value'] as const;
-  const budget = loraParamCount(new Array(layers).fill(512), [...targets], 1024, 4096);
+  const shapes = targetShapes(targets, ROBERTA_SIZES['roberta-large']);
+  const budget = loraParamCount(new Array(layers).fill(512), shapes);
   const trials: ShareTrial[] = [];
   const seen = new Set<string>();
   const n = opts.trials ?? 64;
@@ -23,7 +24,7 @@ export function sampleDoc(opts: { trials?: number; groups?: number[]; curves?: b
     const t: ShareTrial = {
       config,
       ranks,
-      params: loraParamCount(layerRanks(groups, ranks), [...targets], 1024, 4096),
+      params: loraParamCount(layerRanks(groups, ranks), shapes),
       metrics: { mse, mae: Math.sqrt(mse) * 0.8, rmse: Math.sqrt(mse), r2: 1 - mse / 0.06, accuracy: 0.5 + 0.3 * rng.next(), f1: 0.4 + 0.4 * rng.next() },
       status: rng.next() < 0.8 ? 'done' : 'pruned',
       timeMs: 1000 * 3600 * (1 + 70 * rng.next()),

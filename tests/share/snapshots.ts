@@ -1,7 +1,7 @@
 /** Synthetic adapter snapshots for the tiny model: random non-zero A and B, seeded. */
 import type { AdapterSnapshot, TargetModule } from '../../src/core/model/adapter';
 import type { NamedTensor } from '../../src/core/model/safetensors';
-import { targetDims } from '../../src/core/share/params';
+import { targetShape } from '../../src/core/model/shape';
 import { Rng } from '../../src/core/util/rng';
 
 export const TINY = { hidden: 128, intermediate: 512, layers: 4, id: 'rank-lab/tiny-roberta' };
@@ -16,7 +16,7 @@ export function randomSnapshot(opts: {
   seed?: number;
 }): AdapterSnapshot {
   const rng = new Rng(opts.seed ?? 1);
-  const H = TINY.hidden, I = TINY.intermediate;
+  const H = TINY.hidden;
   const t = (shape: number[], std: number): NamedTensor => {
     const data = new Float32Array(shape[0] * (shape[1] ?? 1));
     for (let i = 0; i < data.length; i++) data[i] = rng.normal(0, std);
@@ -27,7 +27,7 @@ export function randomSnapshot(opts: {
   opts.ranks.forEach((r, l) => {
     if (r === 0) return;
     for (const tg of targets) {
-      const d = targetDims(tg, H, I);
+      const d = targetShape(tg, TINY);
       // Large enough that the adapter visibly moves predictions (so a wrong merge cannot pass).
       lora[`${l}.${tg}`] = { A: t([r, d.in], 0.2), B: t([d.out, r], 0.2) };
     }

@@ -1,8 +1,9 @@
 /**
  * Main-thread view of a run: folds the worker's RunEvents into reactive state for the Run page. Holds no
- * tensors; stored trials are read from IndexedDB (labDb) on open so a reloaded tab shows the same table.
+ * tensors; stored trials are read from IndexedDB (store/labStore) on open so a reloaded tab shows the same table.
  */
-import { labDb, type RunRecord, type TrialRecord, type EpochRecord } from '../../core/store/db';
+import * as store from '../../core/store/labStore';
+import type { RunRecord, TrialRecord, EpochRecord } from '../../core/store/labStore';
 import type { RunEvent } from '../../core/run/labRun';
 import type { EvalRecord } from '../../core/search';
 import type { RunSettings } from '../../core/run/settings';
@@ -42,7 +43,7 @@ export class RunController {
   private lastTotalSteps: number | undefined;
 
   get settings(): RunSettings | undefined {
-    return this.run?.settings as RunSettings | undefined;
+    return this.run?.settings;
   }
 
   /** What is left: from the current trial's own steps (so trial 1 has one too) and the finished trials; the
@@ -61,8 +62,8 @@ export class RunController {
 
   async open(runId: string): Promise<void> {
     this.runId = runId;
-    this.run = await labDb().runs.get(runId);
-    this.trials = await labDb().trials.where('runId').equals(runId).sortBy('index');
+    this.run = await store.getRun(runId);
+    this.trials = await store.runTrials(runId);
     this.status = this.run ? await this.viewStatus(this.run) : 'idle';
     // Only a run that is training has a current trial; a stopped one shows its stored trials as they are.
     this.current = this.status === 'running' ? this.trials.find((t) => t.status === 'running') : undefined;
@@ -195,7 +196,7 @@ export class RunController {
     }
     // The stored state is the truth once the worker has stopped (it may have been deleted meanwhile).
     if (!this.runId) return;
-    const run = await labDb().runs.get(this.runId);
+    const run = await store.getRun(this.runId);
     if (!run) {
       this.forget();
       return;
@@ -208,7 +209,7 @@ export class RunController {
     // refused even that write, the reason the worker sent stays.
     if (!failed) this.error = run.error ?? this.error;
     this.fault = run.fault ?? this.fault;
-    this.trials = await labDb().trials.where('runId').equals(this.runId).sortBy('index');
+    this.trials = await store.runTrials(this.runId);
     this.clearProgress();
   }
 

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { buildLabelVocabulary, checkThresholds, deriveClasses, encodeLabels, scoreToClass, DEFAULT_THRESHOLDS } from './labels';
+import { buildLabelVocabulary, checkThresholds, deriveClasses, encodeLabels } from './labels';
+import { deriveClass, DERIVED_THRESHOLDS } from '../vocabulary';
 import { splitRows } from './split';
-import { datasetFingerprint, derivedClassCounts, histogram, labelCounts, scoreHistogram, tokenLengthHistogram } from './stats';
+import { derivedClassCounts, histogram, labelCounts, scoreHistogram, tokenLengthHistogram } from './stats';
+import { datasetFingerprint } from './fingerprint';
 import { loadDataset } from './dataset';
 import { dropRows } from './validate';
 import type { DataRow } from './types';
 
-describe('derived 5-class labels (SPEC §2 thresholds)', () => {
+describe('derived 5-class labels (the seed paper thresholds)', () => {
   it('follows the boundaries exactly', () => {
     const cases: [number, number][] = [
       [-1, 0], [-0.5001, 0], [-0.5, 1], [-0.2, 1], [-0.0491, 1], [-0.049, 2], [0, 2], [0.049, 2],
       [0.0491, 3], [0.3, 3], [0.5, 3], [0.5001, 4], [1, 4],
     ];
-    for (const [y, c] of cases) expect(scoreToClass(y), `y=${y}`).toBe(c);
-    expect(DEFAULT_THRESHOLDS).toEqual([-0.5, -0.049, 0.049, 0.5]);
+    for (const [y, c] of cases) expect(deriveClass(y), `y=${y}`).toBe(c);
+    expect(DERIVED_THRESHOLDS).toEqual([-0.5, -0.049, 0.049, 0.5]);
   });
   it('accepts edited thresholds and rejects unusable ones', () => {
     expect(deriveClasses([-0.3, 0.05, 0.2], [-0.25, -0.1, 0.1, 0.25])).toEqual([0, 2, 3]);

@@ -1,18 +1,8 @@
 /**
- * Class labels: the 5 classes derived from a continuous score (SPEC §2, the seed paper's thresholds,
- * editable) and the vocabulary that turns written labels (strings or integers) into class ids.
+ * Class labels: checked thresholds for the classes derived from a score (the rule itself is in
+ * core/vocabulary), and the vocabulary that turns written labels (strings or integers) into class ids.
  */
-
-/**
- * Cut points [t0, t1, t2, t3] (ascending) for the derived classes:
- * 0 if y < t0; 1 if t0 ≤ y < t1; 2 if t1 ≤ y ≤ t2; 3 if t2 < y ≤ t3; 4 if y > t3.
- * The middle class is closed on both sides, as in the paper (−0.049 ≤ y ≤ 0.049 is neutral).
- */
-export type ScoreThresholds = [number, number, number, number];
-
-export const DEFAULT_THRESHOLDS: ScoreThresholds = [-0.5, -0.049, 0.049, 0.5];
-export const DERIVED_CLASS_NAMES = ['very negative', 'negative', 'neutral', 'positive', 'very positive'] as const;
-export const DERIVED_NUM_CLASSES = 5;
+import { deriveClass, DERIVED_THRESHOLDS, type ScoreThresholds } from '../vocabulary';
 
 /** A message when the thresholds cannot be used, else null (for the settings form). */
 export function checkThresholds(t: readonly number[]): string | null {
@@ -22,18 +12,11 @@ export function checkThresholds(t: readonly number[]): string | null {
   return null;
 }
 
-export function scoreToClass(y: number, t: ScoreThresholds = DEFAULT_THRESHOLDS): number {
-  if (y < t[0]) return 0;
-  if (y < t[1]) return 1;
-  if (y <= t[2]) return 2;
-  if (y <= t[3]) return 3;
-  return 4;
-}
-
-export function deriveClasses(scores: readonly number[], t: ScoreThresholds = DEFAULT_THRESHOLDS): number[] {
+/** The derived class of every score, after checking the thresholds (a message naming what is wrong). */
+export function deriveClasses(scores: readonly number[], t: ScoreThresholds = DERIVED_THRESHOLDS): number[] {
   const msg = checkThresholds(t);
   if (msg) throw new Error(msg);
-  return scores.map((y) => scoreToClass(y, t));
+  return scores.map((y) => deriveClass(y, t));
 }
 
 export interface LabelVocabulary {

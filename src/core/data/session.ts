@@ -8,12 +8,13 @@
  */
 import { cleanName } from './textRules';
 import { detectMapping } from './columns';
-import { DERIVED_CLASS_NAMES } from './labels';
+import { DERIVED_CLASS_NAMES } from '../vocabulary';
 import { parseTable } from './parse';
 import { applyLabelFixes, dedupeRows, duplicateMessage, findDuplicates, findRareClasses, labelColumnBlocker, type DuplicateReport, type LabelFix, type RareClass } from './sanity';
 import { describeDelimiter, describeReading, LAST_ON_LINE } from './sniff';
 import { splitRows } from './split';
-import { datasetFingerprint, derivedClassCounts, labelCounts, scoreHistogram, tokenLengthHistogram, type DatasetFingerprint, type Histogram, type TokenLengthSummary } from './stats';
+import { derivedClassCounts, labelCounts, scoreHistogram, tokenLengthHistogram, type Histogram, type TokenLengthSummary } from './stats';
+import { datasetFingerprint, type DatasetFingerprint } from './fingerprint';
 import { assertReady, buildDataset, DEFAULT_SCORE_RANGE, dropRows, problemLines } from './validate';
 import { previewRows } from './dataset';
 import {
@@ -31,6 +32,7 @@ import {
   type ReadInfo,
   type Problem,
   type TableFormat,
+  type StoredMapping,
   type TaskKind,
 } from './types';
 
@@ -93,7 +95,7 @@ export interface DataChecks {
 export interface DataStats {
   /** Score data: histogram over the declared range (or the data's range). */
   score?: Histogram;
-  /** Score data: counts of the 5 classes derived from the score (SPEC §2 thresholds). */
+  /** Score data: counts of the 5 classes derived from the score (core/vocabulary's thresholds). */
   derived?: { names: string[]; counts: number[] };
   /** Label data: count per class, in class-id order. */
   labels?: { label: string; count: number }[];
@@ -169,24 +171,6 @@ export interface SplitChoice {
   testFraction?: number;
   /** Use the mapped split column (default: when one is mapped). */
   useSplitColumn?: boolean;
-}
-
-/** What goes into the Dexie `datasets` table's `mapping` field (the ColumnMapping plus what a run needs). */
-export interface StoredMapping extends ColumnMapping {
-  task: TaskKind;
-  labels?: string[];
-  scoreRange: [number, number] | null;
-  /** The split decided on the Data page: every trial of every run on this dataset uses it unchanged. */
-  splitSeed: number;
-  valFraction: number;
-  testFraction: number;
-  useSplitColumn: boolean;
-  /** Max tokens per text (with <s> and </s>) decided on the Data page; every run cuts texts there. */
-  maxLength: number;
-  /** Rows longer than maxLength (cut when trained on); absent when the tokenizer could not be loaded. */
-  truncated?: number;
-  /** Rows per part of the split. */
-  splitCounts: { train: number; val: number; test: number };
 }
 
 export interface DatasetRecordData {

@@ -1,11 +1,8 @@
 /**
- * Summaries shown before a run (label / score distribution, token-length histogram) and the dataset
- * fingerprint that goes into share links: a SHA-256 of the normalised rows plus counts and label/score
- * statistics — it identifies the data without containing any text.
+ * Summaries shown before a run: the label / score distribution, the classes derived from scores and the
+ * token-length histogram.
  */
-import { DEFAULT_THRESHOLDS, DERIVED_CLASS_NAMES, scoreToClass, type ScoreThresholds } from './labels';
-import { labelStats, sha256Hex } from '../share/fingerprint';
-import type { DatasetFingerprint } from '../share/schema';
+import { deriveClass, DERIVED_THRESHOLDS, type ScoreThresholds } from '../vocabulary';
 import type { Dataset, DataRow } from './types';
 
 export interface Histogram {
@@ -52,10 +49,10 @@ export function labelCounts(ds: Dataset): { label: string; count: number }[] {
   return [...counts].map(([label, count]) => ({ label, count }));
 }
 
-/** Count per derived 5-class label for score data (SPEC §2 thresholds unless given). */
-export function derivedClassCounts(rows: readonly DataRow[], t: ScoreThresholds = DEFAULT_THRESHOLDS): number[] {
+/** Count per derived 5-class label for score data (the seed paper's thresholds unless given). */
+export function derivedClassCounts(rows: readonly DataRow[], t: ScoreThresholds = DERIVED_THRESHOLDS): number[] {
   const c = [0, 0, 0, 0, 0];
-  for (const r of rows) if (r.score !== undefined && Number.isFinite(r.score)) c[scoreToClass(r.score, t)]++;
+  for (const r of rows) if (r.score !== undefined && Number.isFinite(r.score)) c[deriveClass(r.score, t)]++;
   return c;
 }
 
@@ -93,26 +90,4 @@ export function tokenLengthHistogram(
     overMax: lens.filter((l) => l > maxLength).length,
     maxLength,
   };
-}
-
-/** The fingerprint is the share schema's: SHA-256 of the normalised rows, row count, label statistics. */
-export type { DatasetFingerprint };
-
-/** Rows as hashed: NFC text with \r\n → \n and outer whitespace trimmed, then score and label. */
-function normalisedRows(ds: Dataset): string {
-  const parts: string[] = [];
-  for (const r of ds.rows) parts.push(JSON.stringify([r.text.normalize('NFC').replace(/\r\n?/g, '\n').trim(), r.score ?? null, r.label ?? null]));
-  return parts.join('\n');
-}
-
-export async function datasetFingerprint(ds: Dataset): Promise<DatasetFingerprint> {
-  const scores = ds.mapping.score ? ds.rows.map((r) => r.score!).filter((x) => Number.isFinite(x)) : undefined;
-  const labels = ds.mapping.label ? (ds.labels ?? labelCounts(ds).map((c) => c.label)) : undefined;
-  // Class statistics: the label column's classes, or the 5 classes derived from scores.
-  const classes = labels
-    ? { names: labels, ids: ds.rows.map((r) => labels.indexOf(r.label ?? '')) }
-    : scores
-      ? { names: [...DERIVED_CLASS_NAMES], ids: ds.rows.map((r) => scoreToClass(r.score ?? 0)) }
-      : undefined;
-  return { sha256: await sha256Hex(normalisedRows(ds)), rows: ds.rows.length, ...labelStats({ scores, classes }), task: ds.task };
 }

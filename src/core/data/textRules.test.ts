@@ -9,6 +9,9 @@ import { LabDB } from '../store/db';
 import { runToShareDoc } from '../run/results';
 import { PRESETS } from '../run/settings';
 
+/** Where the embedded model is loaded from, as a run record keeps it. */
+const TINY_SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
+
 const tokens = () => Promise.resolve((t: string) => t.split(' ').length + 2);
 const csv = (rows: [string, string][]) => new Blob(['text,label\n' + rows.map(([t, l]) => `${t},${l}`).join('\n') + '\n']);
 
@@ -62,12 +65,12 @@ describe('one set of rules for names and classes', () => {
 
     // A run stored before these rules: a run name with U+202E, a class name with a bidi character.
     const db = new LabDB(`tr-${Math.random()}`);
-    const fingerprint = { sha256: 'a'.repeat(64), rows: 4, task: 'label', classes: { names: ['pos\u202E', 'neg'], counts: [2, 2] } };
+    const fingerprint = { sha256: 'a'.repeat(64), rows: 4, task: 'label' as const, classes: { names: ['pos\u202E', 'neg'], counts: [2, 2] } };
     expect(datasetSchema.safeParse(fingerprint).success).toBe(false);
     await db.datasets.put({ id: 'd', name: 'x', createdAt: 0, bytes: 1, fingerprint, rows: [], mapping: { task: 'label', labels: ['neg', 'pos\u202E'] } });
     await db.runs.put({
       id: 'r', name: 'coarse on evil\u202Ecod.exe', createdAt: 0, updatedAt: 0, status: 'done', settings: { ...PRESETS.quick.settings, metric: 'f1' },
-      modelId: 'rank-lab/tiny-roberta', model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'd',
+      modelId: 'rank-lab/tiny-roberta', model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: TINY_SOURCE, datasetId: 'd',
     });
     const doc = await runToShareDoc(db, 'r');
     expect(doc.title).toBe('coarse on evilcod.exe');

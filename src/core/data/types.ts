@@ -155,3 +155,51 @@ export class DataError extends Error {
     this.name = 'DataError';
   }
 }
+
+/** What the data worker reports of a stored dataset: the Data page hands it to the rest of the lab. */
+export interface DatasetSummary {
+  /** Key in the Dexie `datasets` table. */
+  id: string;
+  name: string;
+  task: TaskKind;
+  rows: number;
+  hasScore: boolean;
+  hasLabel: boolean;
+  /** Class names when a label column is mapped (class id = index). */
+  labels?: string[];
+  scoreRange: [number, number] | null;
+  /** The split decided on the Data page, used unchanged by every trial. */
+  split: { train: number; val: number; test: number; seed: number; valFraction: number; testFraction: number; fromColumn: boolean };
+  /** Max tokens per text (with <s> and </s>); longer texts are cut there. */
+  maxLength: number;
+  /** Rows longer than maxLength (undefined: token lengths unknown). */
+  truncated?: number;
+}
+
+/** What goes into the Dexie `datasets` table's `mapping` field (the ColumnMapping plus what a run needs). */
+export interface StoredMapping extends ColumnMapping {
+  task: TaskKind;
+  labels?: string[];
+  scoreRange: [number, number] | null;
+  /** The split decided on the Data page: every trial of every run on this dataset uses it unchanged. */
+  splitSeed: number;
+  valFraction: number;
+  testFraction: number;
+  useSplitColumn: boolean;
+  /** Max tokens per text (with <s> and </s>) decided on the Data page; every run cuts texts there. */
+  maxLength: number;
+  /** Rows longer than maxLength (cut when trained on); absent when the tokenizer could not be loaded. */
+  truncated?: number;
+  /** Rows per part of the split. */
+  splitCounts: { train: number; val: number; test: number };
+}
+
+/**
+ * A stored mapping as a run reads it. Datasets stored before the Data page kept its split and max length
+ * with them lack those fields: a run then falls back to its own seed, validation share and max length.
+ */
+export type RunMapping = Pick<StoredMapping, 'task' | 'labels'> &
+  Partial<Pick<StoredMapping, 'scoreRange' | 'splitSeed' | 'valFraction' | 'testFraction' | 'useSplitColumn' | 'maxLength'>>;
+
+/** The `mapping` field of a stored dataset as read back: any field but the task may be missing on old records. */
+export type StoredMappingRecord = RunMapping & Partial<StoredMapping>;

@@ -2,13 +2,12 @@
  * What a model is and whether it fits the GPU, from config.json and the safetensors header alone
  * (no tensor bytes decoded), for the model picker's "architecture / what fits" panel.
  */
+import type { ModelSize } from './shape';
 
-export interface ArchitectureSummary {
+/** The model's size (layers, hidden, intermediate) and what else the Model page shows. */
+export interface ArchitectureSummary extends ModelSize {
   modelType: string;
-  layers: number;
-  hidden: number;
   heads: number;
-  intermediate: number;
   vocab: number;
   maxPositions: number;
   /** Parameters of the encoder as stored (embeddings, layers, pooler); a masked-LM head is not counted. */

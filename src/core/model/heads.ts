@@ -1,5 +1,5 @@
 /**
- * Task heads on the `<s>` hidden state (SPEC §3):
+ * Task heads on the `<s>` hidden state (the seed paper's heads; the PEFT export names them the same way):
  *   regression:     Linear(H→128) → sigmoid → Linear(128→1)
  *   classification: Dropout → Linear(H→128) → tanh → Dropout → Linear(128→K)
  * Initialised like torch.nn.Linear: weight U(±1/√in) (kaiming_uniform a=√5), bias U(±1/√in), from the seeded RNG.

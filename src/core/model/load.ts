@@ -18,6 +18,9 @@ export type ModelSource =
   | { kind: 'hub'; id: string; revision?: string; host?: string; token?: string }
   | { kind: 'files'; id: string; files: Map<string, Blob> };
 
+/** A source as a run record keeps it: a local folder's files cannot be stored, only its name. */
+export type StoredModelSource = Exclude<ModelSource, { kind: 'files' }> | { kind: 'files'; id: string };
+
 export type SafetensorsHeader = ReturnType<typeof readSafetensorsHeader>;
 
 export interface ModelFiles {

@@ -8,6 +8,7 @@ import { matMulAdd } from './ops';
 import type { Rng } from '../util/rng';
 import { TARGET_MODULES, type TargetModule } from './adapter';
 import type { NamedTensor } from './safetensors';
+import { loraScale } from './shape';
 import type { AdapterProvider, LinearAdapter, RobertaModel } from './roberta';
 
 export interface LoraSettings {
@@ -34,12 +35,6 @@ export interface LoraEntry {
 
 export function loraKey(layer: number, target: TargetModule): string {
   return `${layer}.${target}`;
-}
-
-/** Exact trainable LoRA parameter count: Σ_i r_i · Σ_targets (out + in). */
-export function loraParamCount(model: { targetShape(t: TargetModule): { out: number; in: number } }, ranks: number[], targets: TargetModule[]): number {
-  const per = targets.reduce((s, t) => s + model.targetShape(t).out + model.targetShape(t).in, 0);
-  return ranks.reduce((s, r) => s + r * per, 0);
 }
 
 export function validateLoraSettings(s: LoraSettings, numLayers: number): number[] {
@@ -162,7 +157,7 @@ export function createLora(model: RobertaModel, settings: LoraSettings, rng: Rng
       const bound = 1 / Math.sqrt(inF);
       const a = new Float32Array(r * inF);
       for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-bound, bound);
-      const scale = settings.rslora ? alphas[layer] / Math.sqrt(r) : alphas[layer] / r;
+      const scale = loraScale(alphas[layer], r, settings.rslora);
       lora.entries.set(loraKey(layer, t), {
         layer,
         target: t,

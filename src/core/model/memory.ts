@@ -11,7 +11,7 @@
  * measured peaks on other shapes (Vitest: cpu; e2e/memory.spec.ts: webgpu).
  */
 import type { TargetModule } from './adapter';
-import { targetShape } from '../run/settings';
+import { targetShape } from './shape';
 
 /** Width of the task heads' hidden layer (heads.ts HEAD_HIDDEN; a test keeps the two equal). Not imported:
  *  heads.ts loads tfjs, and this module also runs on the UI thread. */
@@ -93,7 +93,7 @@ const DROPOUT_POOL_BYTES = 4 * 2 ** 21;
 const F32 = 4;
 
 function targetDims(t: TargetModule, m: MemoryModelShape): { in: number; out: number } {
-  return targetShape(t, { numLayers: m.layers, hiddenSize: m.hidden, intermediateSize: m.intermediate, maxPositions: m.maxPositions });
+  return targetShape(t, m);
 }
 
 /** Frozen encoder parameters as the engine holds them (position + token-type tables folded into one). */

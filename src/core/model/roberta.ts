@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensor } from './safetensors';
 import type { RobertaConfig } from './config';
-import type { TargetModule } from './adapter';
+import { TARGET_MODULES, type TargetModule } from './adapter';
+import { sizeOfConfig, targetShape } from './shape';
 import type { EncodedBatch } from './tokenizer';
 import type { DropoutSource } from './dropout';
 import { Consts, customOp, makeFrozenLinear, makeGelu, makeLayerNorm, maskedSoftmax } from './ops';
@@ -279,7 +280,7 @@ export interface BuildOptions {
  * or not (RobertaModel); lm_head / pooler / classifier tensors are ignored.
  */
 export function buildModel(config: RobertaConfig, tensors: Map<string, NamedTensor>, opts: BuildOptions = {}): RobertaModel {
-  const H = config.hiddenSize, I = config.intermediateSize;
+  const H = config.hiddenSize;
   const missing: string[] = [];
   const bad: string[] = [];
   const get = (key: string, shape: number[]): NamedTensor | undefined => {
@@ -299,14 +300,10 @@ export function buildModel(config: RobertaConfig, tensors: Map<string, NamedTens
   const tt = get('embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]);
   const embG = get('embeddings.LayerNorm.weight', [H]);
   const embB = get('embeddings.LayerNorm.bias', [H]);
-  const shapes: Record<TargetModule, [number, number]> = {
-    'attention.self.query': [H, H],
-    'attention.self.key': [H, H],
-    'attention.self.value': [H, H],
-    'attention.output.dense': [H, H],
-    'intermediate.dense': [I, H],
-    'output.dense': [H, I],
-  };
+  const size = sizeOfConfig(config);
+  const shapes = Object.fromEntries(
+    TARGET_MODULES.map((t) => [t, [targetShape(t, size).out, targetShape(t, size).in]]),
+  ) as Record<TargetModule, [number, number]>;
   const raw: { lin: Record<string, { W?: NamedTensor; b?: NamedTensor }>; ln: (NamedTensor | undefined)[] }[] = [];
   for (let l = 0; l < config.numLayers; l++) {
     const p = `encoder.layer.${l}.`;

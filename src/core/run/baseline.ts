@@ -10,26 +10,12 @@
  * Pure (no tensors): used by the training worker when a run starts and by the results document for runs
  * stored before the baseline was recorded.
  */
-import type { DataRow, TaskKind } from '../data/types';
+import type { DataRow, RunMapping } from '../data/types';
 import { splitRows } from '../data/split';
-import { DERIVED_CLASS_NAMES, scoreToClass } from '../data/labels';
+import { deriveClass, DERIVED_CLASS_NAMES } from '../vocabulary';
+import type { TrialData } from '../train/trainer';
 import { classificationMetrics, regressionMetrics } from '../train/metrics';
 import { LIMITS, toPlainText, type TrivialBaseline } from '../share/schema';
-
-/** How the dataset record's `mapping` field is laid out (written by the data worker). */
-export interface StoredMapping {
-  task: TaskKind;
-  labels?: string[];
-  scoreRange?: [number, number] | null;
-  /** The split chosen on the Data page (absent on datasets stored before it was kept with them: the run's
-   *  own seed and validation share are used then, with no test part). */
-  splitSeed?: number;
-  valFraction?: number;
-  testFraction?: number;
-  useSplitColumn?: boolean;
-  /** Max tokens per text chosen on the Data page (absent on older datasets: the run's setting). */
-  maxLength?: number;
-}
 
 /** What a run's settings contribute to its split: only used for datasets stored without their own split. */
 export interface SplitFallback {
@@ -39,7 +25,7 @@ export interface SplitFallback {
 }
 
 /** The dataset's split as decided on the Data page, or (older datasets) the run's seed and validation share. */
-export function datasetSplit(rows: readonly DataRow[], mapping: StoredMapping, s: SplitFallback): { seed: number; valFraction: number; testFraction: number; useSplitColumn: boolean } {
+export function datasetSplit(rows: readonly DataRow[], mapping: RunMapping, s: SplitFallback): { seed: number; valFraction: number; testFraction: number; useSplitColumn: boolean } {
   if (mapping.splitSeed !== undefined)
     return { seed: mapping.splitSeed, valFraction: mapping.valFraction ?? 0.1, testFraction: mapping.testFraction ?? 0, useSplitColumn: !!mapping.useSplitColumn };
   return { seed: s.seed, valFraction: s.valFraction, testFraction: 0, useSplitColumn: rows.some((r) => r.split) };
@@ -60,18 +46,24 @@ export interface SplitTargets {
   train: Target[];
   val: Target[];
   test: Target[];
-  /** Classes of the classification head (0 = none; 5 = the derived classes when only scores exist). */
+  /** Classes of the classification head (0 = none). */
   numClasses: number;
+  /** The classes are the five derived from the score (a score dataset with the class head on). */
+  derivedClasses: boolean;
   classNames?: string[];
 }
 
+/** The class side of a split, as the trainer reads it: how many classes, whether they come from the score, names. */
+export type ClassSpec = Pick<TrialData, 'numClasses' | 'derivedClasses' | 'classNames'>;
+
 /** Split the stored rows as the dataset says (see datasetSplit) and map them to targets, as `prepareTrialData` does. */
-export function splitTargets(rows: readonly DataRow[], mapping: StoredMapping, s: SplitFallback): SplitTargets {
+export function splitTargets(rows: readonly DataRow[], mapping: RunMapping, s: SplitFallback): SplitTargets {
   const hasScore = mapping.task !== 'label';
   const labels = mapping.labels ?? [];
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const useLabels = mapping.task !== 'score' && labels.length > 1;
-  const numClasses = useLabels ? labels.length : hasScore && s.multitask ? 5 : 0;
+  const derivedClasses = !useLabels && hasScore && s.multitask;
+  const numClasses = useLabels ? labels.length : derivedClasses ? DERIVED_CLASS_NAMES.length : 0;
   const toTarget = (r: DataRow): Target => {
     const t: Target = {};
     if (hasScore && r.score !== undefined) t.score = r.score;
@@ -87,14 +79,15 @@ export function splitTargets(rows: readonly DataRow[], mapping: StoredMapping, s
     val: split.val.map((i) => toTarget(rows[i])),
     test: split.test.map((i) => toTarget(rows[i])),
     numClasses,
-    classNames: useLabels ? labels : numClasses === 5 ? [...DERIVED_CLASS_NAMES] : undefined,
+    derivedClasses,
+    classNames: useLabels ? labels : derivedClasses ? [...DERIVED_CLASS_NAMES] : undefined,
   };
 }
 
-/** The class a row is scored on: its label, else (5 derived classes) the class of its score, as the trainer does. */
-function classOf(t: Target, numClasses: number): number | undefined {
+/** The class a row is scored on: its label, else (derived classes) the class of its score, as the trainer does. */
+function classOf(t: Target, classes: ClassSpec): number | undefined {
   if (t.label !== undefined) return t.label;
-  if (numClasses === 5 && t.score !== undefined && Number.isFinite(t.score)) return scoreToClass(t.score);
+  if (classes.derivedClasses && t.score !== undefined && Number.isFinite(t.score)) return deriveClass(t.score);
   return undefined;
 }
 
@@ -102,7 +95,8 @@ function classOf(t: Target, numClasses: number): number | undefined {
  * The mean predictor and the majority-class predictor, fitted on `train` and scored on `val`. Undefined when
  * neither can be scored (no validation row with a score or a class).
  */
-export function trivialBaseline(train: readonly Target[], val: readonly Target[], numClasses: number, classNames?: readonly string[]): TrivialBaseline | undefined {
+export function trivialBaseline(train: readonly Target[], val: readonly Target[], classes: ClassSpec): TrivialBaseline | undefined {
+  const { numClasses, classNames } = classes;
   const out: TrivialBaseline = { metrics: {}, trainRows: train.length, valRows: val.length };
   const trainScores = train.map((t) => t.score).filter((v): v is number => v !== undefined && Number.isFinite(v));
   const valScores = val.map((t) => t.score).filter((v): v is number => v !== undefined && Number.isFinite(v));
@@ -114,10 +108,10 @@ export function trivialBaseline(train: readonly Target[], val: readonly Target[]
   if (numClasses > 0) {
     const counts = new Array<number>(numClasses).fill(0);
     for (const t of train) {
-      const c = classOf(t, numClasses);
+      const c = classOf(t, classes);
       if (c !== undefined && c >= 0 && c < numClasses) counts[c]++;
     }
-    const valClasses = val.map((t) => classOf(t, numClasses)).filter((c): c is number => c !== undefined && c >= 0 && c < numClasses);
+    const valClasses = val.map((t) => classOf(t, classes)).filter((c): c is number => c !== undefined && c >= 0 && c < numClasses);
     const total = counts.reduce((a, b) => a + b, 0);
     if (total > 0 && valClasses.length) {
       // The first maximum: ties go to the lowest class id.
@@ -130,7 +124,7 @@ export function trivialBaseline(train: readonly Target[], val: readonly Target[]
 }
 
 /** The trivial baseline of a run: its stored rows, split with its settings exactly as its trials see them. */
-export function runBaseline(rows: readonly DataRow[], mapping: StoredMapping, s: SplitFallback): TrivialBaseline | undefined {
+export function runBaseline(rows: readonly DataRow[], mapping: RunMapping, s: SplitFallback): TrivialBaseline | undefined {
   const t = splitTargets(rows, mapping, s);
-  return trivialBaseline(t.train, t.val, t.numClasses, t.classNames);
+  return trivialBaseline(t.train, t.val, t);
 }

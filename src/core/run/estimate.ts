@@ -9,8 +9,8 @@
  */
 import type { ModelSession } from './modelSession';
 import type { RunSettings } from './settings';
-import type { DataRow } from '../data/types';
-import { splitTargets, type StoredMapping } from './baseline';
+import type { DataRow, RunMapping } from '../data/types';
+import { splitTargets } from './baseline';
 import { runMaxLength, trialSettings } from './labRun';
 import { runTrial, type Row } from '../train/trainer';
 import { RootRng } from '../util/rng';
@@ -46,7 +46,7 @@ const CALIBRATION_STEPS = 3;
 export async function calibrate(
   session: ModelSession,
   rows: DataRow[],
-  mapping: StoredMapping,
+  mapping: RunMapping,
   s: RunSettings,
   ids: { datasetId: string; backend: string },
 ): Promise<Calibration> {

@@ -8,12 +8,12 @@
 import type { RobertaModel } from '../model/roberta';
 import type { TextTokenizer } from '../model/tokenizer';
 import type { TargetModule } from '../model/adapter';
-import type { DataRow } from '../data/types';
+import type { DataRow, RunMapping } from '../data/types';
 import { splitRows } from '../data/split';
-import { deriveClass } from '../train/losses';
+import { deriveClass } from '../vocabulary';
 import { classificationMetrics, regressionMetrics } from '../train/metrics';
 import { predict, runTrial, type TrialData, type TrialHooks, type TrialResult } from '../train/trainer';
-import { prepareTrialData, trialSettings, type StoredMapping } from './labRun';
+import { prepareTrialData, trialSettings } from './labRun';
 import type { ModelSession } from './modelSession';
 import type { RunSettings } from './settings';
 
@@ -76,7 +76,7 @@ export interface FinetuneData {
  * Tokenize and split `rows` exactly as a run of the app does (`prepareTrialData`: the split from `s.seed`,
  * `s.valFraction` and a split column when mapped), and keep each side's text for the TF-IDF baseline.
  */
-export function prepareFinetuneData(rows: DataRow[], mapping: StoredMapping, s: RunSettings, tokenizer: TextTokenizer): FinetuneData {
+export function prepareFinetuneData(rows: DataRow[], mapping: RunMapping, s: RunSettings, tokenizer: TextTokenizer): FinetuneData {
   const trial = prepareTrialData(rows, mapping, s, { tokenizer } as ModelSession);
   const split = splitRows(rows, { seed: s.seed, valFraction: s.valFraction, useSplitColumn: rows.some((r) => r.split) });
   const side = (idx: number[]) => idx.map((i) => ({ text: rows[i].text, score: rows[i].score, label: rows[i].label }));

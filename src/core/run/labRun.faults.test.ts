@@ -9,6 +9,11 @@ import { openModel, type ModelSession } from './modelSession';
 import { runLab, type RunEvent } from './labRun';
 import { PRESETS, type RunSettings } from './settings';
 
+/** Where the embedded model is loaded from, as a run record keeps it. */
+const TINY_SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
+/** A fingerprint with nothing in it, for datasets whose statistics the test does not look at. */
+const EMPTY_FINGERPRINT = { sha256: '0'.repeat(64), rows: 0, task: 'score' } as const;
+
 const pub = new URL('../../../public/', import.meta.url);
 const localFetch = (async (url: string) => new Response(readFileSync(new URL(String(url).replace(/^\//, ''), pub)))) as unknown as typeof fetch;
 
@@ -25,10 +30,10 @@ const settings: RunSettings = { ...PRESETS.quick.settings, strategy: 'grid', all
 
 async function setup(runId: string): Promise<LabDB> {
   const db = new LabDB(`f-${runId}-${Math.random()}`);
-  await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint: {}, rows, mapping: { task: 'score', scoreRange: [-1, 1] } });
+  await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint: EMPTY_FINGERPRINT, rows, mapping: { task: 'score', scoreRange: [-1, 1] } });
   await db.runs.put({
     id: runId, name: runId, createdAt: 0, updatedAt: 0, status: 'paused', settings, modelId: 'rank-lab/tiny-roberta',
-    model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'ds',
+    model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: TINY_SOURCE, datasetId: 'ds',
   });
   return db;
 }

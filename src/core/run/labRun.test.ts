@@ -9,12 +9,17 @@ import { runToShareDoc, uniformBaseline } from './results';
 import { compareWithTrivial } from './verdict';
 import { PRESETS, type RunSettings } from './settings';
 import { loadDataset } from '../data/dataset';
-import { datasetFingerprint } from '../data/stats';
+import { datasetFingerprint } from '../data/fingerprint';
 import { splitRows } from '../data/split';
 import { decodeShareLink, encodeShareLink } from '../share/shareLink';
 import { calibrate, runEstimate } from './estimate';
 import type { ModelInput } from '../model/roberta';
 import type { EncodedBatch } from '../model/tokenizer';
+
+/** Where the embedded model is loaded from, as a run record keeps it. */
+const TINY_SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
+/** A fingerprint with nothing in it, for datasets whose statistics the test does not look at. */
+const EMPTY_FINGERPRINT = { sha256: '0'.repeat(64), rows: 0, task: 'score' } as const;
 
 const pub = new URL('../../../public/', import.meta.url);
 const localFetch = (async (url: string) => new Response(readFileSync(new URL(String(url).replace(/^\//, ''), pub)))) as unknown as typeof fetch;
@@ -38,7 +43,7 @@ async function setup(db: LabDB, runId: string) {
   await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint, rows, mapping: { task: 'score', scoreRange: [-1, 1] } });
   await db.runs.put({
     id: runId, name: 'test run', createdAt: 0, updatedAt: 0, status: 'paused', settings, modelId: 'rank-lab/tiny-roberta',
-    model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'ds',
+    model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: TINY_SOURCE, datasetId: 'ds',
   });
 }
 
@@ -124,7 +129,7 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     await db.datasets.put({ id: 'ds', name: 'demo', createdAt: 0, bytes: 0, fingerprint, rows, mapping: { task: 'score', scoreRange: [-1, 1], ...split } });
     await db.runs.put({
       id: 'T', name: 'split', createdAt: 0, updatedAt: 0, status: 'paused', settings: { ...settings, valFraction: 0.3, maxEvals: 2 }, modelId: 'rank-lab/tiny-roberta',
-      model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'ds',
+      model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: TINY_SOURCE, datasetId: 'ds',
     });
     const parts = splitRows(rows, { seed: 7, valFraction: 0.1, testFraction: 0.2 });
     expect([parts.train.length, parts.val.length, parts.test.length]).toEqual([28, 4, 8]);
@@ -208,10 +213,10 @@ describe('lab run orchestration (tiny model, cpu, IndexedDB)', () => {
     const db = new LabDB(`c-${Math.random()}`);
     const labels = ['negative', 'neutral', 'positive'];
     const rows = demoRows(36).map((r) => ({ line: r.line, text: r.text, label: r.score > 0.2 ? 'positive' : r.score < -0.2 ? 'negative' : 'neutral' }));
-    await db.datasets.put({ id: 'ds', name: 'labels', createdAt: 0, bytes: 0, fingerprint: {}, rows, mapping: { task: 'label', labels } });
+    await db.datasets.put({ id: 'ds', name: 'labels', createdAt: 0, bytes: 0, fingerprint: EMPTY_FINGERPRINT, rows, mapping: { task: 'label', labels } });
     await db.runs.put({
       id: 'C', name: 'labels', createdAt: 0, updatedAt: 0, status: 'paused', settings: { ...settings, metric: 'f1', maxEvals: 2 },
-      modelId: 'rank-lab/tiny-roberta', model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: {}, datasetId: 'ds',
+      modelId: 'rank-lab/tiny-roberta', model: { layers: 4, hidden: 128, intermediate: 512 }, modelSource: TINY_SOURCE, datasetId: 'ds',
     });
     await runLab({ db, session, runId: 'C', signal: new AbortController().signal, onEvent: () => {} });
     const trials = await db.trials.where('runId').equals('C').toArray();

@@ -9,19 +9,17 @@ import type { LabDB, RunRecord, TrialRecord, DatasetRecord, EpochRecord } from '
 import { explainStorageError } from '../store/db';
 import type { ModelSession } from './modelSession';
 import type { RunSettings } from './settings';
-import type { DataRow } from '../data/types';
-import { runBaseline, splitTargets, trivialBaseline, type SplitTargets, type StoredMapping, type Target } from './baseline';
+import type { DataRow, RunMapping } from '../data/types';
+import { runBaseline, splitTargets, trivialBaseline, type SplitTargets, type Target } from './baseline';
 import { runToShareDoc, uniformBaseline } from './results';
 import type { TestReport } from '../share/schema';
 import { runSearch, costOf, expandGroups, type SearchEvent, type EvalRecord, type RankConfig } from '../search';
 import type { Fidelity } from '../search/objective';
 import { TrainingObjective, spaceForModel } from '../searchBridge/trainingObjective';
 import { createTrainingHooks } from '../searchBridge/searchHooks';
-import { contextFromSnapshot, deviceLostMessage, evaluateRows, isDeviceLost, type Row, type TrialCheckpoint, type TrialData, type TrialSettings, type TrialResult } from '../train/trainer';
-import type { AdapterSnapshot } from '../model/adapter';
+import { contextFromSnapshot, deviceLostMessage, evaluateRows, isDeviceLost, type Row, type TrialData, type TrialSettings, type TrialResult } from '../train/trainer';
 import type { RobertaModel } from '../model/roberta';
 
-export type { StoredMapping } from './baseline';
 
 export type RunEvent =
   | { type: 'status'; status: RunRecord['status']; message?: string; fault?: RunFault['kind'] }
@@ -67,12 +65,12 @@ export interface PreparedData extends TrialData {
 }
 
 /** The max length a run's texts are cut at: decided with the dataset on the Data page. */
-export function runMaxLength(mapping: StoredMapping, s: RunSettings): number {
+export function runMaxLength(mapping: RunMapping, s: RunSettings): number {
   return mapping.maxLength ?? s.maxLength;
 }
 
 /** Tokenize and split the stored rows exactly as every trial of the run sees them (the dataset's split and max length). */
-export function prepareTrialData(rows: DataRow[], mapping: StoredMapping, s: RunSettings, session: ModelSession): PreparedData {
+export function prepareTrialData(rows: DataRow[], mapping: RunMapping, s: RunSettings, session: ModelSession): PreparedData {
   const t = splitTargets(rows, mapping, s);
   const maxLength = runMaxLength(mapping, s);
   const toRow = (i: number, target: Target): Row => ({ ids: session.tokenizer.encode(rows[i].text, maxLength), ...target });
@@ -81,6 +79,7 @@ export function prepareTrialData(rows: DataRow[], mapping: StoredMapping, s: Run
     val: t.valIndex.map((i, k) => toRow(i, t.val[k])),
     test: t.testIndex.map((i, k) => toRow(i, t.test[k])),
     numClasses: t.numClasses,
+    derivedClasses: t.derivedClasses,
     classNames: t.classNames,
     maxLength,
     targets: t,
@@ -102,14 +101,14 @@ export async function scoreTestRows(db: LabDB, runId: string, model: RobertaMode
   const score = async (config: string, metricValue: number | undefined): Promise<TestReport['best']> => {
     const done = trials.filter((t) => t.name === config && t.status === 'done');
     const rec = done.find((t) => t.metrics[metric] === metricValue) ?? done.at(-1);
-    const snap = rec ? ((await db.adapters.get(rec.id))?.snapshot as AdapterSnapshot | undefined) : undefined;
+    const snap = rec ? (await db.adapters.get(rec.id))?.snapshot : undefined;
     if (!snap) {
       notes.push(`${config} has no stored adapter (too large to keep), so it has no test metrics.`);
       return undefined;
     }
     const ctx = contextFromSnapshot(model, snap);
     try {
-      return { config, metrics: numeric(await evaluateRows(ctx, prepared.test, prepared.numClasses)) };
+      return { config, metrics: numeric(await evaluateRows(ctx, prepared.test, prepared)) };
     } finally {
       ctx.lora.dispose();
       ctx.heads.dispose();
@@ -119,7 +118,7 @@ export async function scoreTestRows(db: LabDB, runId: string, model: RobertaMode
   const uniform = uniformBaseline(doc);
   if (uniform) report.uniform = uniform.config === report.best?.config ? report.best : await score(uniform.config, uniform.metrics[metric]);
   const t = prepared.targets;
-  const trivial = trivialBaseline(t.train, t.test, t.numClasses, t.classNames);
+  const trivial = trivialBaseline(t.train, t.test, t);
   if (trivial) report.trivial = trivial.metrics;
   if (notes.length) report.note = notes.join(' ');
   return report;
@@ -156,8 +155,8 @@ export async function runLab(env: LabRunEnv): Promise<void> {
   if (!run) throw new Error(`Run ${runId} is not in this browser's storage (was it deleted?).`);
   const dataset = (await db.datasets.get(run.datasetId)) as DatasetRecord | undefined;
   if (!dataset) throw new Error('The dataset of this run was deleted, so it cannot resume. Start a new run with the data uploaded again.');
-  const s = run.settings as RunSettings;
-  const mapping = dataset.mapping as StoredMapping;
+  const s = run.settings;
+  const mapping = dataset.mapping;
   const model = session.model;
   const hasScore = mapping.task !== 'label';
 
@@ -206,19 +205,19 @@ export async function runLab(env: LabRunEnv): Promise<void> {
   let done: Extract<SearchEvent, { type: 'done' }> | undefined;
   let prepared: PreparedData | undefined;
   try {
-    prepared = prepareTrialData(dataset.rows as DataRow[], mapping, s, session);
+    prepared = prepareTrialData(dataset.rows, mapping, s, session);
     // Only the training and validation rows go to the trials; the test rows wait for the final scoring.
-    const data: TrialData = { train: prepared.train, val: prepared.val, numClasses: prepared.numClasses, classNames: prepared.classNames };
+    const data: TrialData = { train: prepared.train, val: prepared.val, numClasses: prepared.numClasses, derivedClasses: prepared.derivedClasses, classNames: prepared.classNames };
     // The constant predictors every trial must beat, on this very split (once per run; cheap, so a resumed
     // run simply writes the same values again).
-    const baseline = runBaseline(dataset.rows as DataRow[], mapping, s);
+    const baseline = runBaseline(dataset.rows, mapping, s);
     if (baseline) await save('the trivial baseline', () => db.runs.update(runId, { baseline }));
     const base = trialSettings(s, model.layers.length, session.info.id, hasScore);
     const space = spaceForModel(model, s.targets, { groups: s.groups, allowedRanks: s.allowedRanks });
 
     // History: every stored event, in order; finished evaluations are replayed, not re-trained.
     const stored = await db.events.where('runId').equals(runId).sortBy('seq');
-    const history = stored.map((e) => e.event as SearchEvent);
+    const history = stored.map((e) => e.event);
     let seq = stored.length;
     let best: EvalRecord | null = null;
     for (const ev of history) if (ev.type === 'eval') best = ev.best ?? best;
@@ -243,7 +242,7 @@ export async function runLab(env: LabRunEnv): Promise<void> {
         current.status = 'running';
         if (ck) {
           // Keep what the checkpoint covers; later epochs/losses will be produced again, identically.
-          const c = ck.data as TrialCheckpoint;
+          const c = ck.data;
           current.epochs = current.epochs.filter((e) => e.epoch <= c.epochs.length);
           current.losses = current.losses.slice(0, c.step);
         } else {
@@ -253,7 +252,7 @@ export async function runLab(env: LabRunEnv): Promise<void> {
         const trial = current;
         await save(`trial ${trial.name}`, () => db.trials.put(trial));
         onEvent({ type: 'trial-start', trial: { ...trial } });
-        return ck ? (ck.data as TrialCheckpoint) : undefined;
+        return ck?.data;
       },
       trialHooks: {
         checkpointEvery,

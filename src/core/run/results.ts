@@ -3,46 +3,43 @@
  * run is local (IndexedDB) or arrived as a share link. Never carries dataset text.
  */
 import type { LabDB, RunRecord, TrialRecord } from '../store/db';
-import { targetShape, type RunSettings } from './settings';
+import type { RunSettings } from './settings';
+import { loraParamCount, targetShapes } from '../model/shape';
 import { contiguousGroups } from '../search/space';
-import { metricDirection } from '../search/objective';
+import { metricDirection, sharedTrialStatus } from '../vocabulary';
 import {
   pickBest, shareDocSchema, datasetSchema, formatIssues, trivialBaselineSchema, testReportSchema, SHARE_SCHEMA_VERSION, type ShareDoc, type ShareTrial, type TrivialBaseline,
 } from '../share/schema';
-import { trialFromEvalRecord } from '../share/fromSearch';
-import { runBaseline, type StoredMapping } from './baseline';
-import type { DataRow } from '../data/types';
+import { shareTrial } from '../share/fromSearch';
+import { runBaseline } from './baseline';
+import type { DataRow, RunMapping } from '../data/types';
 import { TEXT_RULES, cleanName } from '../data/textRules';
 
 function trialToShare(t: TrialRecord, maxEpochs: number, metric: string): ShareTrial {
-  const status = t.status === 'done' ? 'ok' : t.status === 'running' || t.status === 'queued' ? 'failed' : t.status === 'cancelled' ? 'failed' : t.status;
-  const base = trialFromEvalRecord(
-    {
-      index: t.index, name: t.name, key: t.id, groups: t.groupRanks, epochs: t.fidelity, maxEpochs, params: t.params,
-      status: status as 'ok' | 'failed' | 'skipped', metrics: t.metrics, value: t.metrics[metric] ?? null,
-    },
-    t.timeMs,
-    t.epochs.map((e) => e.metrics[metric]).filter((v): v is number => Number.isFinite(v)),
-  );
-  if (t.status === 'running' || t.status === 'queued') base.status = t.status;
-  return base;
+  return shareTrial({
+    groups: t.groupRanks,
+    params: t.params,
+    metrics: t.metrics,
+    status: sharedTrialStatus(t.status, t.fidelity, maxEpochs),
+    epochs: t.fidelity,
+    timeMs: t.timeMs,
+    curve: t.epochs.map((e) => e.metrics[metric]).filter((v): v is number => Number.isFinite(v)),
+  });
 }
 
 export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc> {
-  const run = (await db.runs.get(runId)) as RunRecord | undefined;
+  const run = await db.runs.get(runId);
   if (!run) throw new Error('This run is no longer in browser storage.');
   const ds = await db.datasets.get(run.datasetId);
   if (!ds) throw new Error('The dataset of this run was deleted; its results cannot be summarised.');
   // Written by the data worker when the dataset was saved (text-free: hash, row count, label statistics).
   const fingerprint = datasetSchema.safeParse(cleanFingerprint(ds.fingerprint));
   if (!fingerprint.success) throw new Error(`The stored dataset has no valid fingerprint (${formatIssues(fingerprint.error)}); upload it again.`);
-  const s = run.settings as RunSettings;
+  const s = run.settings;
   const model = run.model ?? { layers: 1, hidden: 1, intermediate: 1 };
   const trials = (await db.trials.where('runId').equals(runId).sortBy('index')).map((t) => trialToShare(t, s.epochs, s.metric));
   const direction = metricDirection(s.metric);
   const best = pickBest(trials, { metric: s.metric, direction });
-  const shape = { numLayers: model.layers, hiddenSize: model.hidden, intermediateSize: model.intermediate, maxPositions: 0 };
-  const perRank = s.targets.reduce((a, t) => a + targetShape(t, shape).out + targetShape(t, shape).in, 0);
   const doc: ShareDoc = {
     schemaVersion: SHARE_SCHEMA_VERSION,
     title: cleanName(run.name),
@@ -53,7 +50,8 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
       strategy: s.strategy,
       rankChoices: [...s.allowedRanks],
       groups: contiguousGroups(model.layers, s.groups).map((g) => g.end - g.start),
-      budget: s.budget ?? Math.max(...s.allowedRanks) * perRank * model.layers,
+      // No budget: the largest allowed rank in every layer is the most any configuration can cost.
+      budget: s.budget ?? loraParamCount(new Array<number>(model.layers).fill(Math.max(...s.allowedRanks)), targetShapes(s.targets, model)),
       targets: [...s.targets],
       epochs: s.epochs,
       lr: s.lr,
@@ -67,7 +65,7 @@ export async function runToShareDoc(db: LabDB, runId: string): Promise<ShareDoc>
     trials,
     best: best ? { config: best.config, ranks: [...best.ranks], metrics: best.metrics } : null,
   };
-  const baseline = storedBaseline(run, ds.rows as DataRow[], ds.mapping as StoredMapping, s);
+  const baseline = storedBaseline(run, ds.rows, ds.mapping, s);
   if (baseline) doc.baseline = baseline;
   const test = testReportSchema.safeParse(run.test);
   if (run.test !== undefined && test.success) doc.test = test.data;
@@ -91,7 +89,7 @@ function cleanFingerprint(f: unknown): unknown {
 
 /** The run's trivial baseline: as stored when it started, or (runs stored before it was recorded) computed
  *  now from its dataset and settings, on the same seeded split. Undefined when neither works. */
-function storedBaseline(run: RunRecord, rows: DataRow[] | undefined, mapping: StoredMapping | undefined, s: RunSettings): TrivialBaseline | undefined {
+function storedBaseline(run: RunRecord, rows: DataRow[] | undefined, mapping: RunMapping | undefined, s: RunSettings): TrivialBaseline | undefined {
   let b: unknown = run.baseline;
   if (b === undefined && rows?.length && mapping) {
     try {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, validateSettings } from './settings';
 
-const tiny = { numLayers: 4, hiddenSize: 128, intermediateSize: 512, maxPositions: 514 };
-const large = { numLayers: 24, hiddenSize: 1024, intermediateSize: 4096, maxPositions: 514 };
+const tiny = { layers: 4, hidden: 128, intermediate: 512, maxPositions: 514 };
+const large = { layers: 24, hidden: 1024, intermediate: 4096, maxPositions: 514 };
 const scoreTask = { hasScore: true, hasLabel: false };
 
 describe('run settings', () => {

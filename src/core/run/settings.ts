@@ -1,8 +1,11 @@
 /**
- * What the user sets up for a search run, the presets of SPEC §4, and validation that explains each bad
- * field next to it. Plain data: stored with the run, sent to the worker, summarised in share links.
+ * What the user sets up for a search run, the presets (a quick look, the browser default, the paper's
+ * setting), and validation that explains each bad field next to it. Plain data: stored with the run, sent to
+ * the worker, summarised in share links.
  */
 import { TARGET_MODULES, type TargetModule } from '../model/adapter';
+import { costPerRank, targetShape, type ModelSize } from '../model/shape';
+import { isScoreMetric, type ObjectiveMetric } from '../vocabulary';
 
 import { STRATEGY_NAMES, type StrategyName } from '../search/types';
 
@@ -24,7 +27,6 @@ export const STRATEGY_LABELS: Record<StrategyName, string> = {
   bayes: 'Model-based (Bayesian) proposer',
 };
 
-export type MetricName = 'mse' | 'mae' | 'rmse' | 'r2' | 'accuracy' | 'f1' | 'precision' | 'recall';
 
 export interface RunSettings {
   strategy: StrategyName;
@@ -51,7 +53,7 @@ export interface RunSettings {
   lossMode: 'constant' | 'adaptive';
   regWeight: number;
   clsWeight: number;
-  metric: MetricName;
+  metric: ObjectiveMetric;
   maxEvals: number;
   seed: number;
   valFraction: number;
@@ -87,22 +89,11 @@ export const PRESETS: Record<'quick' | 'browser' | 'paper', { label: string; set
   },
 };
 
-export interface ModelShape {
-  numLayers: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  maxPositions: number;
-}
-
-/** Input/output sizes of a target module, for cost and sanity checks. */
-export function targetShape(t: TargetModule, m: ModelShape): { out: number; in: number } {
-  if (t === 'intermediate.dense') return { out: m.intermediateSize, in: m.hiddenSize };
-  if (t === 'output.dense') return { out: m.hiddenSize, in: m.intermediateSize };
-  return { out: m.hiddenSize, in: m.hiddenSize };
-}
+/** What settings are checked against: the loaded model's size and its position table. */
+export type SettingsModel = ModelSize & { maxPositions: number };
 
 /** Field → message for every invalid setting (empty object = valid). */
-export function validateSettings(s: RunSettings, m: ModelShape, task: { hasScore: boolean; hasLabel: boolean }): Partial<Record<keyof RunSettings, string>> {
+export function validateSettings(s: RunSettings, m: SettingsModel, task: { hasScore: boolean; hasLabel: boolean }): Partial<Record<keyof RunSettings, string>> {
   const e: Partial<Record<keyof RunSettings, string>> = {};
   const int = (v: number) => Number.isInteger(v);
   if (!STRATEGIES.includes(s.strategy)) e.strategy = `Unknown strategy "${s.strategy}".`;
@@ -114,13 +105,12 @@ export function validateSettings(s: RunSettings, m: ModelShape, task: { hasScore
     const big = s.allowedRanks.filter((r) => r > maxUseful);
     if (big.length) e.allowedRanks = `Rank ${big.join(', ')} exceeds ${maxUseful}, the smallest side of a target matrix in this model: LoRA cannot use more.`;
   }
-  if (!int(s.groups) || s.groups < 1 || s.groups > m.numLayers) e.groups = `Groups must be a whole number from 1 to ${m.numLayers} (the model's layers).`;
+  if (!int(s.groups) || s.groups < 1 || s.groups > m.layers) e.groups = `Groups must be a whole number from 1 to ${m.layers} (the model's layers).`;
   if (!s.targets.length) e.targets = 'Pick at least one target module.';
   else if (!s.targets.every((t) => (TARGET_MODULES as readonly string[]).includes(t))) e.targets = 'Unknown target module.';
   if (s.budget !== null && (!(s.budget > 0) || !int(s.budget))) e.budget = 'Budget must be a positive whole number of parameters, or empty for no budget.';
   if (s.budget !== null && !e.budget && !e.allowedRanks && s.targets.length) {
-    const perRank = s.targets.reduce((a, t) => a + targetShape(t, m).in + targetShape(t, m).out, 0);
-    const cheapest = Math.min(...s.allowedRanks) * perRank * m.numLayers;
+    const cheapest = Math.min(...s.allowedRanks) * costPerRank(s.targets.map((t) => targetShape(t, m))) * m.layers;
     if (cheapest > s.budget) e.budget = `Even the smallest allowed rank everywhere costs ${cheapest.toLocaleString('en-US')} parameters, above this budget.`;
   }
   if (!int(s.epochs) || s.epochs < 1 || s.epochs > 1000) e.epochs = 'Epochs must be a whole number from 1 to 1000.';
@@ -137,7 +127,7 @@ export function validateSettings(s: RunSettings, m: ModelShape, task: { hasScore
   if (!int(s.maxEvals) || s.maxEvals < 1 || s.maxEvals > 10000) e.maxEvals = 'Max trials must be a whole number from 1 to 10000.';
   if (!int(s.seed) || s.seed < 0 || s.seed > 2 ** 32 - 1) e.seed = 'Seed must be a whole number from 0 to 4294967295.';
   if (!(s.valFraction > 0 && s.valFraction < 0.5)) e.valFraction = 'Validation share must be between 0 and 0.5.';
-  const scoreMetric = ['mse', 'mae', 'rmse', 'r2'].includes(s.metric);
+  const scoreMetric = isScoreMetric(s.metric);
   if (scoreMetric && !task.hasScore) e.metric = `${s.metric.toUpperCase()} needs a score column; this dataset has labels only — pick accuracy or F1.`;
   if (!scoreMetric && !task.hasLabel && !(task.hasScore && s.multitask)) e.metric = `${s.metric} needs classes: map a label column or turn on the derived 5-class head.`;
   return e;

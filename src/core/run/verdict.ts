@@ -15,11 +15,12 @@
  */
 import { pickBest, type ShareDoc, type ShareTrial } from '../share/schema';
 import { uniformBaseline } from './results';
+import { CLASS_METRICS, isClassMetric } from '../vocabulary';
 
 export const NOISE_RULE = { relative: 0.005, lastEpochs: 3 } as const;
 
-const BOUNDED = new Set(['r2', 'accuracy', 'precision', 'recall', 'f1', 'f1_macro']);
-const CLASS_METRICS = new Set(['accuracy', 'precision', 'recall', 'f1', 'f1_macro']);
+/** Metrics on a 0–1 scale (R² at most 1): their noise threshold is relative to 1, not to the values seen. */
+const BOUNDED = new Set<string>(['r2', ...CLASS_METRICS]);
 const LABELS: Record<string, string> = {
   mse: 'MSE',
   mae: 'MAE',
@@ -35,10 +36,6 @@ const LABELS: Record<string, string> = {
 /** How a metric is named in a sentence (`f1` is the weighted F1, `f1_macro` the macro F1). */
 export function metricLabel(metric: string): string {
   return LABELS[metric] ?? metric;
-}
-
-export function isClassMetric(metric: string): boolean {
-  return CLASS_METRICS.has(metric);
 }
 
 /** A metric value for a sentence: 3 significant digits, trailing zeros dropped (0.0910 → "0.091"). */
@@ -73,7 +70,7 @@ export function noiseEstimate({ metric, values, curves = [], valRows }: NoiseInp
   const finite = values.filter(Number.isFinite);
   const scale = BOUNDED.has(metric) ? 1 : Math.max(0, ...finite.map(Math.abs));
   let noise = NOISE_RULE.relative * scale;
-  if (CLASS_METRICS.has(metric) && valRows && valRows > 0) noise = Math.max(noise, 1 / valRows);
+  if (isClassMetric(metric) && valRows && valRows > 0) noise = Math.max(noise, 1 / valRows);
   for (const c of curves) {
     const tail = (c ?? []).slice(-NOISE_RULE.lastEpochs).filter(Number.isFinite);
     if (tail.length >= NOISE_RULE.lastEpochs) noise = Math.max(noise, sd(tail));

@@ -8,7 +8,8 @@
  * interrupted one stopped without retraining anything.
  */
 import { RootRng } from '../util/rng';
-import { metricDirection, toLoss, type Direction, type EvalResult, type Fidelity } from './objective';
+import { toLoss, type EvalResult, type Fidelity } from './objective';
+import { metricDirection, type Direction } from '../vocabulary';
 import { costOf, makeConfig } from './space';
 import { STRATEGIES } from './strategies';
 import type { EvalRecord, SearchEvent, SearchOptions, StopReason, StrategyContext } from './types';

@@ -16,11 +16,11 @@ import {
   makeConfig,
   paramsPerRankPerLayer,
   parseConfig,
-  robertaTargetShapes,
   uniformCost,
 } from './space';
+import { ROBERTA_SIZES, targetShapes } from '../model/shape';
 
-const QV = robertaTargetShapes(1024, 4096, ['attention.self.query', 'attention.self.value']);
+const QV = targetShapes(['attention.self.query', 'attention.self.value'], ROBERTA_SIZES['roberta-large']);
 
 describe('LoRA parameter cost', () => {
   it('roberta-large query,value at r = 8 in all 24 layers costs 786,432 parameters (2 × 24 × 8 × (1024 + 1024))', () => {
@@ -57,7 +57,7 @@ describe('LoRA parameter cost', () => {
   });
 
   it('non-square targets count out + in: intermediate.dense is 4096×1024, output.dense 1024×4096', () => {
-    const shapes = robertaTargetShapes(1024, 4096, ['attention.self.query', 'intermediate.dense', 'output.dense']);
+    const shapes = targetShapes(['attention.self.query', 'intermediate.dense', 'output.dense'], ROBERTA_SIZES['roberta-large']);
     expect(shapes).toEqual([
       { name: 'attention.self.query', out: 1024, in: 1024 },
       { name: 'intermediate.dense', out: 4096, in: 1024 },
@@ -80,7 +80,7 @@ describe('space construction and names', () => {
   it('rejects a gap between explicit groups, bad ranks and unknown targets', () => {
     expect(() => createSpace({ numLayers: 4, groups: [{ start: 0, end: 2 }, { start: 3, end: 4 }], targets: QV })).toThrow(/start at layer 2/);
     expect(() => createSpace({ numLayers: 4, allowedRanks: [8, -1], targets: QV })).toThrow(/not a non-negative integer/);
-    expect(() => robertaTargetShapes(8, 16, ['attention.self.nope' as never])).toThrow(/unknown target module/);
+    expect(() => targetShapes(['attention.self.nope' as never], { hidden: 8, intermediate: 16 })).toThrow(/unknown target module/);
   });
 
   it('names configurations 384@512@256 and keys them by per-layer ranks, whatever the grouping', () => {

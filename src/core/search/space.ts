@@ -4,14 +4,9 @@
  * group; its cost is the exact number of trainable LoRA parameters, Σ_layers r_layer · Σ_targets (m + n),
  * because a rank-r adapter on an m×n weight holds B [m, r] and A [r, n].
  */
-import { TARGET_MODULES, type TargetModule } from '../model/adapter';
+import { costPerRank, loraParamCount, type TargetShape } from '../model/shape';
 
-/** One LoRA target in every layer: the frozen weight is out × in (torch Linear layout). */
-export interface TargetShape {
-  name: string;
-  out: number;
-  in: number;
-}
+export type { TargetShape };
 
 /** Contiguous layer range [start, end) sharing one rank. */
 export interface LayerGroup {
@@ -38,35 +33,6 @@ export interface RankConfig {
 }
 
 export const DEFAULT_ALLOWED_RANKS = [0, 8, 16, 32, 64, 128, 256, 384, 512];
-
-export const ROBERTA_SIZES = {
-  'roberta-large': { numLayers: 24, hiddenSize: 1024, intermediateSize: 4096 },
-  'roberta-base': { numLayers: 12, hiddenSize: 768, intermediateSize: 3072 },
-} as const;
-export type RobertaSize = keyof typeof ROBERTA_SIZES;
-
-/**
- * Shapes of the LoRA targets of one RoBERTa block. Attention projections are H×H; `intermediate.dense` maps
- * H → I (weight I×H) and `output.dense` maps I → H (weight H×I).
- */
-export function robertaTargetShapes(
-  hiddenSize: number,
-  intermediateSize: number,
-  targets: readonly TargetModule[],
-): TargetShape[] {
-  if (targets.length === 0) throw new Error('at least one target module is needed');
-  const seen = new Set<string>();
-  return targets.map((t) => {
-    if (!(TARGET_MODULES as readonly string[]).includes(t)) {
-      throw new Error(`unknown target module '${t}' (known: ${TARGET_MODULES.join(', ')})`);
-    }
-    if (seen.has(t)) throw new Error(`target module '${t}' is listed twice`);
-    seen.add(t);
-    if (t === 'intermediate.dense') return { name: t, out: intermediateSize, in: hiddenSize };
-    if (t === 'output.dense') return { name: t, out: hiddenSize, in: intermediateSize };
-    return { name: t, out: hiddenSize, in: hiddenSize };
-  });
-}
 
 /** Split L layers into G contiguous groups whose sizes differ by at most one (earlier groups get the extra). */
 export function contiguousGroups(numLayers: number, numGroups: number): LayerGroup[] {
@@ -125,9 +91,7 @@ export function createSpace(init: SpaceInit): SearchSpace {
 
 /** Σ_targets (m + n): parameters one unit of rank costs in one layer. */
 export function paramsPerRankPerLayer(space: SearchSpace): number {
-  let s = 0;
-  for (const t of space.targets) s += t.out + t.in;
-  return s;
+  return costPerRank(space.targets);
 }
 
 export function expandGroups(space: SearchSpace, groupRanks: readonly number[]): number[] {
@@ -153,9 +117,7 @@ export function costOf(space: SearchSpace, groupRanks: readonly number[]): numbe
 
 /** Exact parameters of one rank per layer. */
 export function costOfLayers(space: SearchSpace, layerRanks: readonly number[]): number {
-  let s = 0;
-  for (const r of layerRanks) s += r;
-  return s * paramsPerRankPerLayer(space);
+  return loraParamCount(layerRanks, space.targets);
 }
 
 /** Parameters of the same rank in every layer. */

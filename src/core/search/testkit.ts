@@ -4,10 +4,11 @@
  */
 import { collectSearch, runSearch } from './engine';
 import type { EvalResult, Fidelity, Objective } from './objective';
-import { createSpace, robertaTargetShapes, type RankConfig, type SearchSpace } from './space';
+import { ROBERTA_SIZES, targetShapes } from '../model/shape';
+import { createSpace, type RankConfig, type SearchSpace } from './space';
 import type { EvalRecord, SearchEvent, SearchOptions } from './types';
 
-export const QV_LARGE = robertaTargetShapes(1024, 4096, ['attention.self.query', 'attention.self.value']);
+export const QV_LARGE = targetShapes(['attention.self.query', 'attention.self.value'], ROBERTA_SIZES['roberta-large']);
 
 /** `groups` groups of one layer each (unless numLayers says otherwise) over roberta-large query+value. */
 export function tinySpace(groups: number, allowedRanks: number[], numLayers = groups): SearchSpace {

@@ -3,7 +3,8 @@
  */
 import type { RootRng, Rng } from '../util/rng';
 import type { TrainingHooks } from './hooks';
-import type { Direction, Objective } from './objective';
+import type { Objective } from './objective';
+import type { Direction, EvalStatus } from '../vocabulary';
 import type { SearchSpace } from './space';
 
 export const STRATEGY_NAMES = [
@@ -34,7 +35,7 @@ export interface EvalRecord {
   maxEpochs: number;
   /** Exact trainable LoRA parameters. */
   params: number;
-  status: 'ok' | 'failed' | 'skipped';
+  status: EvalStatus;
   metrics: Record<string, number>;
   /** The search metric, null unless status is ok. */
   value: number | null;

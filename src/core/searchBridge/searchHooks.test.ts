@@ -33,7 +33,7 @@ beforeAll(async () => {
   model = await tinyModel();
   const tok = tinyTokenizer();
   const rows = semevalRows(84).map((r) => ({ ids: tok.encode(r.text, 40), score: r.score }));
-  data = { train: rows.slice(0, 64), val: rows.slice(64), numClasses: 5 };
+  data = { train: rows.slice(0, 64), val: rows.slice(64), numClasses: 5, derivedClasses: true };
 });
 
 /** Dense ‖s·B·A‖²_F of one adapter matrix pair. */

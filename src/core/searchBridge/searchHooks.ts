@@ -20,6 +20,7 @@ import type { RobertaModel, AdapterProvider, LinearAdapter } from '../model/robe
 import type { TargetModule } from '../model/adapter';
 import type { AdapterSnapshot } from '../model/adapter';
 import { loraKey } from '../model/lora';
+import { loraScale } from '../model/shape';
 import type {
   PerturbationRequest,
   ProbeRequest,
@@ -51,7 +52,7 @@ export function updateSingularValues(adapter: AdapterSnapshot, numLayers: number
     const r = adapter.ranks[layer] ?? 0;
     if (r === 0) continue;
     const alpha = adapter.alphas[layer];
-    const scale = adapter.rslora ? alpha / Math.sqrt(r) : alpha / r;
+    const scale = loraScale(alpha, r, adapter.rslora);
     for (const t of adapter.targets) {
       const w = adapter.lora[loraKey(layer, t)];
       if (!w) throw new Error(`the trained adapter lacks layer ${layer}, ${t}`);

@@ -7,8 +7,9 @@
  */
 import type { TargetModule } from '../model/adapter';
 import type { RobertaModel } from '../model/roberta';
+import { sizeOfConfig, targetShapes } from '../model/shape';
 import type { EvalResult, Fidelity, Objective } from '../search/objective';
-import { createSpace, robertaTargetShapes, type LayerGroup, type RankConfig, type SearchSpace } from '../search/space';
+import { createSpace, type LayerGroup, type RankConfig, type SearchSpace } from '../search/space';
 import { runTrial, type TrialCheckpoint, type TrialData, type TrialHooks, type TrialResult, type TrialSettings } from '../train/trainer';
 
 export interface TrainingObjectiveEnv {
@@ -36,7 +37,7 @@ export function spaceForModel(
     numLayers: model.layers.length,
     groups: opts.groups,
     allowedRanks: opts.allowedRanks,
-    targets: robertaTargetShapes(model.hiddenSize, model.config.intermediateSize, targets),
+    targets: targetShapes(targets, sizeOfConfig(model.config)),
   });
 }
 

@@ -22,7 +22,7 @@
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { TARGET_MODULES, TARGET_SHORT, type AdapterSnapshot, type TargetModule } from '../model/adapter';
 import { parseSafetensors, writeSafetensors, type NamedTensor } from '../model/safetensors';
-import { targetDims } from './params';
+import { targetShape, type ModelSize } from '../model/shape';
 
 export const PEFT_PREFIX = 'base_model.model.';
 /** Snapshot head key → PEFT state-dict key (after `base_model.model.`). */
@@ -208,12 +208,9 @@ export function exportPeftAdapter(snapshot: AdapterSnapshot, opts: PeftExportOpt
 
 // ---------------------------------------------------------------------------------------------- import
 
-export interface PeftExpected {
-  /** Id of the model loaded in the lab (compared with base_model_name_or_path). */
+/** The loaded model an imported adapter must fit: its id (compared with base_model_name_or_path) and size. */
+export interface PeftExpected extends ModelSize {
   baseModel: string;
-  numLayers: number;
-  hidden: number;
-  intermediate: number;
 }
 export type PeftImportResult = { ok: true; snapshot: AdapterSnapshot; warnings: string[] } | { ok: false; error: string };
 
@@ -259,11 +256,11 @@ const MAX_HEAD_CLASSES = 1_000;
 export function adapterBytesBound(e: PeftExpected): number {
   let perLayer = 0;
   for (const t of TARGET_MODULES) {
-    const d = targetDims(t, e.hidden, e.intermediate);
+    const d = targetShape(t, e);
     perLayer += Math.min(d.in, d.out) * (d.in + d.out);
   }
   const heads = 2 * (e.hidden * e.hidden + e.hidden) + e.hidden * (1 + MAX_HEAD_CLASSES) + 1 + MAX_HEAD_CLASSES;
-  return (e.numLayers * perLayer + heads) * 4 + 1_000_000;
+  return (e.layers * perLayer + heads) * 4 + 1_000_000;
 }
 
 function pickFiles(input: Uint8Array | Record<string, Uint8Array>, expected: PeftExpected): Record<string, Uint8Array> | string {
@@ -353,7 +350,7 @@ export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>
   } catch (e) {
     return fail(`adapter_model.safetensors: ${(e as Error).message}`);
   }
-  const { numLayers: L, hidden: H, intermediate: I } = expected;
+  const { layers: L, hidden: H } = expected;
   const lora = new Map<string, { A?: NamedTensor; B?: NamedTensor }>();
   const heads: Record<string, NamedTensor> = {};
   const unknown: string[] = [];
@@ -394,7 +391,7 @@ export function importPeftAdapter(input: Uint8Array | Record<string, Uint8Array>
       if (!e) return fail(`adapter_model.safetensors: layer ${i} has LoRA weights for ${present.join(', ')} but is missing ${t} (Rank Lab adapts the same modules in every adapted layer).`);
       if (!e.A) return fail(`adapter_model.safetensors: "${PEFT_PREFIX}${mod}.lora_A.weight" is missing (its lora_B is present).`);
       if (!e.B) return fail(`adapter_model.safetensors: "${PEFT_PREFIX}${mod}.lora_B.weight" is missing (its lora_A is present).`);
-      const d = targetDims(t, H, I);
+      const d = targetShape(t, expected);
       const r = e.A.shape[0];
       if (e.A.shape.length !== 2 || e.A.shape[1] !== d.in)
         return fail(`${mod}.lora_A has shape [${e.A.shape}] but the loaded model needs [r, ${d.in}]: the adapter was made for a model of another size.`);

@@ -10,7 +10,8 @@
  *    "metrics":{"mse":…},"epochs":3,"time_s":812.4,"status":"done"|"pruned"|"failed","curve":[…]}
  */
 import { z } from 'zod';
-import { RAY_TUNE_TEMPLATE } from './rayTuneTemplate';
+// The script is a real Python file, read as text (Vite and Vitest both load `?raw` imports).
+import RAY_TUNE_TEMPLATE from './rank_lab_raytune.py?raw';
 import {
   configName,
   datasetSchema,
@@ -28,9 +29,14 @@ import {
   type ShareSettings,
   type ShareTrial,
 } from './schema';
-import { loraParamCount } from './params';
+import { costPerRank, loraParamCount, targetShapes } from '../model/shape';
+import { TARGET_SHORT } from '../model/adapter';
+import { DERIVED_CLASS_NAMES, DERIVED_THRESHOLDS, METRIC_NAMES } from '../vocabulary';
 
 export const RAY_RESULTS_FORMAT = 'rank-lab-raytune' as const;
+
+/** Where the script takes its settings: the generator puts them in place of this call's argument. */
+const SETTINGS_PLACEHOLDER = 'json.loads(__SETTINGS_JSON__)';
 
 export interface RayTuneScriptOptions {
   /** CSV column names the script reads by default (overridable on its command line). */
@@ -56,17 +62,25 @@ export function generateRayTuneScript(src: Pick<ShareDoc, 'model' | 'settings'> 
     label: opts.columns?.label !== undefined ? opts.columns.label : task === 'score' ? null : 'label',
   };
   const numSamples = Math.max(1, Math.floor(opts.numSamples ?? 64));
-  const payload = { model, settings, columns, numSamples };
-  return RAY_TUNE_TEMPLATE.replace('__SETTINGS_JSON__', pythonJsonLiteral(payload));
+  const payload = {
+    model, settings, columns, numSamples,
+    costPerRank: costPerRank(targetShapes(settings.targets, model)),
+    targetShort: Object.fromEntries(settings.targets.map((t) => [t, TARGET_SHORT[t]])),
+    metricNames: METRIC_NAMES,
+    derivedClasses: { names: DERIVED_CLASS_NAMES, thresholds: DERIVED_THRESHOLDS },
+  };
+  // A function replacer: the literal must go in as written, `$` sequences and all.
+  return RAY_TUNE_TEMPLATE.replace(SETTINGS_PLACEHOLDER, () => `json.loads(${pythonJsonLiteral(payload)})`);
 }
 
 /** The same feasible set the script enumerates (per-group ranks within budget, all-zero excluded). */
 export function feasibleGroupConfigs(model: ShareModel, settings: ShareSettings): number[][] {
   const choices = [...settings.rankChoices].sort((a, b) => a - b);
+  const shapes = targetShapes(settings.targets, model);
   const out: number[][] = [];
   const rec = (prefix: number[]) => {
     if (prefix.length === settings.groups.length) {
-      if (prefix.some((r) => r > 0) && loraParamCount(layerRanks(settings.groups, prefix), settings.targets, model.hidden, model.intermediate) <= settings.budget)
+      if (prefix.some((r) => r > 0) && loraParamCount(layerRanks(settings.groups, prefix), shapes) <= settings.budget)
         out.push(prefix);
       return;
     }
@@ -144,7 +158,7 @@ export function importRayTuneResults(text: string): RayImportResult {
       return fail(`${at}: ${d.group_ranks.length} group ranks but the header's settings have ${header.settings.groups.length} groups.`);
     const lr = layerRanks(header.settings.groups, d.group_ranks);
     if (d.layer_ranks && d.layer_ranks.join() !== lr.join()) return fail(`${at}: layer_ranks do not expand group_ranks over the groups.`);
-    const params = loraParamCount(lr, header.settings.targets, header.model.hidden, header.model.intermediate);
+    const params = loraParamCount(lr, targetShapes(header.settings.targets, header.model));
     if (params !== d.params) warnings.push(`${at}: params ${d.params} differs from the ${params} computed for ${d.config}; kept the file's value.`);
     if (trials.length >= LIMITS.maxTrials) return fail(`more than ${LIMITS.maxTrials} trials.`);
     trials.push({

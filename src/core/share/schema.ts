@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { TARGET_MODULES } from '../model/adapter';
 import { TEXT_RULES, UNSAFE_CHARS } from '../data/textRules';
+import { isBetter, SHARED_TRIAL_STATUSES, type Direction } from '../vocabulary';
 
 export const SHARE_SCHEMA_VERSION = 1 as const;
 
@@ -59,8 +60,6 @@ export const metricsRecord = z
   .record(metricName, finite())
   .refine((r) => Object.keys(r).length <= LIMITS.maxMetrics, { message: `at most ${LIMITS.maxMetrics} metrics` });
 
-export const TRIAL_STATUSES = ['done', 'pruned', 'failed', 'running', 'queued', 'skipped'] as const;
-export type TrialStatus = (typeof TRIAL_STATUSES)[number];
 
 const rank = nonNegInt(LIMITS.maxRank);
 
@@ -75,7 +74,7 @@ export const trialSchema = z
     ranks: z.array(rank).min(1).max(LIMITS.maxLayers),
     params: nonNegInt(),
     metrics: metricsRecord,
-    status: z.enum(TRIAL_STATUSES),
+    status: z.enum(SHARED_TRIAL_STATUSES),
     timeMs: finite().min(0),
     epochs: finite().min(0).max(100000),
     /** Objective value after each epoch (optional: dropped from links when they grow too long). */
@@ -106,7 +105,6 @@ export const datasetSchema = z.strictObject({
     .refine((c) => c.names.length === c.counts.length, { message: 'names and counts must have the same length' })
     .optional(),
 });
-export type DatasetFingerprint = z.infer<typeof datasetSchema>;
 
 export const settingsSchema = z
   .strictObject({
@@ -242,13 +240,12 @@ export function formatIssues(error: z.ZodError, max = 5): string {
  * The best trial by the objective: completed ("done") trials first, so a trial stopped early by a
  * multi-fidelity scheduler never wins on a shorter budget; any trial with the metric otherwise.
  */
-export function pickBest(trials: readonly ShareTrial[], objective: { metric: string; direction: 'min' | 'max' }): ShareTrial | null {
+export function pickBest(trials: readonly ShareTrial[], objective: { metric: string; direction: Direction }): ShareTrial | null {
   const has = (t: ShareTrial) => Number.isFinite(t.metrics[objective.metric]);
   const done = trials.filter((t) => t.status === 'done' && has(t));
   const pool = done.length ? done : trials.filter(has);
   if (!pool.length) return null;
-  const better = (a: number, b: number) => (objective.direction === 'min' ? a < b : a > b);
-  return pool.reduce((a, b) => (better(b.metrics[objective.metric], a.metrics[objective.metric]) ? b : a));
+  return pool.reduce((a, b) => (isBetter(b.metrics[objective.metric], a.metrics[objective.metric], objective.direction) ? b : a));
 }
 
 /** Expand group ranks to one rank per layer. */

@@ -14,12 +14,12 @@
  * the whole document validated by the zod schema with errors naming the field (`trials[3].metrics.mse`).
  */
 import { deflateSync, Inflate } from 'fflate';
+import { SHARED_TRIAL_STATUSES } from '../vocabulary';
 import { fromBase64Url, toBase64Url } from './base64url';
 import {
   FORBIDDEN_KEYS,
   LIMITS,
   SHARE_SCHEMA_VERSION,
-  TRIAL_STATUSES,
   configName,
   formatIssues,
   metricName,
@@ -76,7 +76,7 @@ function toWire(doc: ShareDoc, withCurves: boolean): WireDoc {
       t.ranks,
       t.params,
       keys.map((k) => (k in t.metrics ? roundSig(t.metrics[k]) : null)),
-      TRIAL_STATUSES.indexOf(t.status),
+      SHARED_TRIAL_STATUSES.indexOf(t.status),
       Math.round(t.timeMs),
       roundSig(t.epochs),
     ];
@@ -196,7 +196,7 @@ function fromWire(w: Record<string, unknown>): { doc?: unknown; error?: string }
       ranks,
       params,
       metrics,
-      status: typeof status === 'number' && Number.isInteger(status) && status >= 0 ? (TRIAL_STATUSES[status] ?? `#${status}`) : status,
+      status: typeof status === 'number' && Number.isInteger(status) && status >= 0 ? (SHARED_TRIAL_STATUSES[status] ?? `#${status}`) : status,
       timeMs,
       epochs,
     };

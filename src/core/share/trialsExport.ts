@@ -1,8 +1,9 @@
 /** Trials as CSV (one row per trial, one column per metric) and JSON, for spreadsheets and notebooks. */
 import type { ShareTrial } from './schema';
+import { METRIC_NAMES } from '../vocabulary';
 
 /** Metrics in the order practitioners read them; any others follow alphabetically. */
-const METRIC_ORDER = ['mse', 'mae', 'rmse', 'r2', 'accuracy', 'precision', 'recall', 'f1', 'f1_macro', 'loss'];
+const METRIC_ORDER: readonly string[] = [...METRIC_NAMES, 'loss'];
 
 export function metricColumns(trials: readonly ShareTrial[]): string[] {
   const all = new Set(trials.flatMap((t) => Object.keys(t.metrics)));

@@ -1,13 +1,23 @@
 /**
- * The lab's IndexedDB (Dexie). Shared by the training worker (writes runs, trials, checkpoints while a
- * search runs) and the UI (reads them for history/results). Schema changes go through `version(n)` with
- * an upgrade, never by editing an existing version.
+ * The lab's IndexedDB (Dexie). Written by the workers (the data worker stores datasets; the training worker
+ * runs, trials, events, checkpoints and adapters); the UI reads and deletes through store/labStore.ts only.
+ * Every table is typed with what is stored in it (type-only imports from the modules that write it), so
+ * readers need no casts. Schema changes go through `version(n)` with an upgrade, never by editing an
+ * existing version.
  */
 import Dexie, { type Table } from 'dexie';
 import type { TestReport, TrivialBaseline } from '../share/schema';
+import type { ModelSize } from '../model/shape';
+import type { AdapterSnapshot } from '../model/adapter';
+import type { StoredModelSource } from '../model/load';
+import type { DataRow, StoredMappingRecord } from '../data/types';
+import type { DatasetFingerprint } from '../data/fingerprint';
+import type { RunSettings } from '../run/settings';
+import type { TrialCheckpoint } from '../train/trainer';
+import type { SearchEvent } from '../search/types';
+import type { StoredTrialStatus } from '../vocabulary';
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'cancelled' | 'failed';
-export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
 
 export interface RunRecord {
   id: string;
@@ -15,13 +25,13 @@ export interface RunRecord {
   createdAt: number;
   updatedAt: number;
   status: RunStatus;
-  /** Settings exactly as the user chose them (see src/core/run/settings.ts). */
-  settings: unknown;
+  /** Settings exactly as the user chose them. */
+  settings: RunSettings;
   modelId: string;
   /** Shape of the model, for results pages that have no model loaded. */
-  model?: { layers: number; hidden: number; intermediate: number };
+  model?: ModelSize;
   /** How to load the model again on resume (embedded url / hub id / local folder needs re-picking). */
-  modelSource: unknown;
+  modelSource: StoredModelSource;
   datasetId: string;
   backend?: string;
   error?: string;
@@ -53,7 +63,7 @@ export interface TrialRecord {
   groupRanks: number[];
   fidelity: number;
   params: number;
-  status: TrialStatus;
+  status: StoredTrialStatus;
   metrics: Record<string, number>;
   epochs: EpochRecord[];
   losses: number[];
@@ -69,15 +79,15 @@ export interface CheckpointRecord {
   runId: string;
   step: number;
   savedAt: number;
-  /** Serialised TrialCheckpoint (plain arrays) from the trainer. */
-  data: unknown;
+  /** The trainer's checkpoint (plain arrays). */
+  data: TrialCheckpoint;
 }
 
 export interface AdapterRecord {
   trialId: string;
   runId: string;
-  /** AdapterSnapshot of a finished trial (for export and the playground). */
-  snapshot: unknown;
+  /** The adapter of a finished trial (for export and the playground). */
+  snapshot: AdapterSnapshot;
 }
 
 export interface DatasetRecord {
@@ -85,10 +95,10 @@ export interface DatasetRecord {
   name: string;
   createdAt: number;
   bytes: number;
-  fingerprint: unknown;
+  fingerprint: DatasetFingerprint;
   /** The mapped rows the run trains on, so a run resumes after reload. Deletable by the user. */
-  rows: unknown[];
-  mapping: unknown;
+  rows: DataRow[];
+  mapping: StoredMappingRecord;
 }
 
 /** One search event (eval / probe / note), in order: the search's history, replayed on resume. */
@@ -97,7 +107,7 @@ export interface SearchEventRecord {
   id: string;
   runId: string;
   seq: number;
-  event: unknown;
+  event: SearchEvent;
 }
 
 export class LabDB extends Dexie {

@@ -1,31 +1,9 @@
 /**
- * Losses and task weighting (SPEC §3): MSE for the score, cross-entropy (optionally class-weighted, torch
- * CrossEntropyLoss(weight=…) semantics: Σ w_y·nll / Σ w_y) for the classes, derived 5-class labels,
- * constant task weights and the adaptive (DAO) option.
+ * Losses and task weighting: MSE for the score, cross-entropy (optionally class-weighted, torch
+ * CrossEntropyLoss(weight=…) semantics: Σ w_y·nll / Σ w_y) for the classes, constant task weights and the
+ * adaptive (DAO) option.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** Seed paper thresholds (SPEC §2), editable. */
-export interface ClassThresholds {
-  /** class 4 if y > veryPositive */
-  veryPositive: number;
-  /** class 3 if neutral < y ≤ veryPositive */
-  neutral: number;
-  /** class 0 if y < veryNegative */
-  veryNegative: number;
-}
-export const DEFAULT_THRESHOLDS: ClassThresholds = { veryPositive: 0.5, neutral: 0.049, veryNegative: -0.5 };
-export const DERIVED_CLASS_NAMES = ['very negative', 'negative', 'neutral', 'positive', 'very positive'];
-
-/** 4 if y > 0.5; 3 if 0.049 < y ≤ 0.5; 2 if −0.049 ≤ y ≤ 0.049; 1 if −0.5 ≤ y < −0.049; 0 if y < −0.5. */
-export function deriveClass(y: number, t: ClassThresholds = DEFAULT_THRESHOLDS): number {
-  if (!Number.isFinite(y)) throw new Error(`Cannot derive a class from score ${y}.`);
-  if (y > t.veryPositive) return 4;
-  if (y > t.neutral) return 3;
-  if (y >= -t.neutral) return 2;
-  if (y >= t.veryNegative) return 1;
-  return 0;
-}
 
 export function mseLoss(pred: tf.Tensor1D, target: tf.Tensor1D): tf.Scalar {
   return tf.mean(tf.square(tf.sub(pred, target)));

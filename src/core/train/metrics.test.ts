@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, isBetter, METRIC_DIRECTION, type Metrics, type MetricsInput } from './metrics';
+import { computeMetrics, type Metrics, type MetricsInput } from './metrics';
 
 const DIR = join(__dirname, '../../../tests/fixtures/metrics');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -40,13 +40,5 @@ describe('computeMetrics edge cases', () => {
   it('rejects mismatched lengths and out-of-range classes with a message', () => {
     expect(() => computeMetrics({ scores: { true: [1, 2], pred: [1] } })).toThrow(/1 predicted scores for 2/);
     expect(() => computeMetrics({ classes: { true: [0, 3], pred: [0, 1], numClasses: 3 } })).toThrow(/true class 3 at position 1/);
-  });
-  it('knows which direction is better', () => {
-    expect(METRIC_DIRECTION.mse).toBe('min');
-    expect(METRIC_DIRECTION.f1).toBe('max');
-    expect(METRIC_DIRECTION.f1_macro).toBe('max');
-    expect(isBetter('mse', 0.1, 0.2)).toBe(true);
-    expect(isBetter('r2', 0.1, 0.2)).toBe(false);
-    expect(isBetter('f1', NaN, 0.2)).toBe(false);
   });
 });

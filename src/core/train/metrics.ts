@@ -1,5 +1,5 @@
 /**
- * Validation metrics (SPEC §3), defined exactly as scikit-learn defines them so numbers here can be
+ * Validation metrics, defined exactly as scikit-learn defines them so numbers here can be
  * compared with a PyTorch/sklearn run of the same trial:
  * - regression: mean_squared_error, mean_absolute_error, sqrt(MSE), r2_score (force_finite: a constant
  *   y_true gives 1 for a perfect fit and 0 otherwise, instead of NaN / -inf);
@@ -11,37 +11,14 @@
  *   always predicting the majority class keeps a fair weighted F1 (that class weighs most) while the macro F1
  *   is that one class's F1 divided by the number of classes.
  */
+import type { MetricName } from '../vocabulary';
 
-export interface Metrics {
-  mse?: number;
-  mae?: number;
-  rmse?: number;
-  r2?: number;
-  accuracy?: number;
-  precision?: number;
-  recall?: number;
-  f1?: number;
-  f1_macro?: number;
-}
+export type Metrics = Partial<Record<MetricName, number>>;
 
 export interface MetricsInput {
   scores?: { pred: number[]; true: number[] };
   classes?: { pred: number[]; true: number[]; numClasses: number };
 }
-
-/** Whether lower or higher is better, for picking the best trial and for charts. */
-export const METRIC_DIRECTION: Record<string, 'min' | 'max'> = {
-  mse: 'min',
-  mae: 'min',
-  rmse: 'min',
-  r2: 'max',
-  accuracy: 'max',
-  precision: 'max',
-  recall: 'max',
-  f1: 'max',
-  f1_macro: 'max',
-  loss: 'min',
-};
 
 export interface ScoreMetrics {
   mse: number;
@@ -133,13 +110,4 @@ export function computeMetrics(input: MetricsInput): Metrics {
   if (input.scores) Object.assign(out, regressionMetrics(input.scores.pred, input.scores.true));
   if (input.classes) Object.assign(out, classificationMetrics(input.classes.pred, input.classes.true, input.classes.numClasses));
   return out;
-}
-
-/** True when metric value `a` is better than `b` for this metric (NaN is never better). */
-export function isBetter(metric: string, a: number, b: number): boolean {
-  if (Number.isNaN(a)) return false;
-  if (Number.isNaN(b)) return true;
-  const dir = METRIC_DIRECTION[metric];
-  if (!dir) throw new Error(`Unknown metric "${metric}".`);
-  return dir === 'min' ? a < b : a > b;
 }

@@ -73,7 +73,7 @@ export function makeBatch(model: RobertaModel, rows: Row[], opts: { regression: 
 }
 
 export interface LossSettings {
-  /** Constant task weights (SPEC: 0.75 / 0.25). */
+  /** Constant task weights (the presets use 0.75 for the score and 0.25 for the classes). */
   regWeight: number;
   clsWeight: number;
   /** Adaptive (DAO) task weights from feature-gradient norms; needs both heads. */

@@ -34,7 +34,7 @@ const settings = (over: Partial<TrialSettings> = {}): TrialSettings => ({
   ...over,
 });
 
-const data = (): TrialData => ({ train: synthRows(22, 1), val: synthRows(8, 2), numClasses: 5 });
+const data = (): TrialData => ({ train: synthRows(22, 1), val: synthRows(8, 2), numClasses: 5, derivedClasses: true });
 
 describe('tensor hygiene', () => {
   it('keeps tf.memory().numTensors equal after steps 2, 10 and 20 (dropout, adaptive loss, dynamic padding)', async () => {
@@ -91,7 +91,7 @@ describe('runTrial', () => {
     // predict() from the snapshot reproduces the trial's own validation predictions.
     const p = await predict(model, a.adapter!, data().val.map((r) => r.ids));
     const ctx = contextFromSnapshot(model, a.adapter!);
-    const m = await evaluateRows(ctx, data().val, 5);
+    const m = await evaluateRows(ctx, data().val, data());
     ctx.lora.dispose();
     ctx.heads.dispose();
     expect(m.mse).toBeCloseTo(a.final!.mse!, 6);

@@ -8,13 +8,15 @@ import { Rng, type RngState } from '../util/rng';
 import type { AdapterSnapshot } from '../model/adapter';
 import type { NamedTensor } from '../model/safetensors';
 import type { RobertaModel } from '../model/roberta';
-import { createLora, loraParamCount, type LoraAdapter, type LoraSettings } from '../model/lora';
+import { createLora, type LoraAdapter, type LoraSettings } from '../model/lora';
+import { loraParamCount } from '../model/shape';
 import { createHeads } from '../model/heads';
 import { DropoutPool } from '../model/dropout';
 import { computeMetrics, type Metrics } from './metrics';
 import { AdamW, type OptimizerState } from './optimizer';
 import { cosineWithWarmup, warmupStepsFromRatio } from './schedule';
-import { classWeightsFromLabels, deriveClass, minorityClasses } from './losses';
+import { classWeightsFromLabels, minorityClasses } from './losses';
+import { deriveClass, DERIVED_CLASS_NAMES } from '../vocabulary';
 import { makeBatch, trainStep, trainables, type AfterGradients, type LossSettings, type Row, type TrainContext } from './step';
 
 export type { Row } from './step';
@@ -22,9 +24,10 @@ export type { Row } from './step';
 export interface TrialData {
   train: Row[];
   val: Row[];
-  /** Classes of the classification head (0 = no classification head). Rows without a label but with a
-   *  score get the derived 5-class label (SPEC §2) when numClasses is 5. */
+  /** Classes of the classification head (0 = no classification head). */
   numClasses: number;
+  /** The classes are the five derived from the score: a row without a label gets the class of its score. */
+  derivedClasses?: boolean;
   classNames?: string[];
 }
 
@@ -138,7 +141,7 @@ export interface TrialResult {
   adapter: AdapterSnapshot | null;
   /** LoRA + head parameters. */
   trainableParams: number;
-  /** LoRA parameters only (the search's cost, SPEC §4). */
+  /** LoRA parameters only: what a configuration costs against the search's budget. */
   loraParams: number;
   steps: number;
   timings: { totalMs: number; trainMs: number; evalMs: number; tokensPerSec: number; msPerStep: number };
@@ -166,12 +169,15 @@ export function describeFailure(e: unknown): string {
   return `Training failed: ${msg}`;
 }
 
+/** What the class targets of rows are: how many classes, and whether a score stands in for a missing label. */
+export type ClassTargets = Pick<TrialData, 'numClasses' | 'derivedClasses'>;
+
 /** Rows with a class label for the classification head; `split` names them in the message ("Training row 3 …"). */
-function labelled(rows: Row[], numClasses: number, split?: string): Row[] {
-  if (numClasses <= 0) return rows;
+function labelled(rows: Row[], classes: ClassTargets, split?: string): Row[] {
+  if (classes.numClasses <= 0) return rows;
   return rows.map((r, i) => {
     if (r.label !== undefined) return r;
-    if (numClasses === 5 && r.score !== undefined) return { ...r, label: deriveClass(r.score) };
+    if (classes.derivedClasses && r.score !== undefined) return { ...r, label: deriveClass(r.score) };
     throw new Error(`${split ? `${split} row` : 'Row'} ${i + 1} has neither a label nor a score to derive one from.`);
   });
 }
@@ -203,7 +209,7 @@ export function createTrainContext(model: RobertaModel, data: TrialData, s: Tria
   const adaptive = s.lossMode === 'adaptive' && regression && data.numClasses > 0;
   const loss: LossSettings = { regWeight: s.regWeight, clsWeight: s.clsWeight, adaptive, smoothing: s.smoothing ?? 0.9, minorityLambda: s.minorityLambda ?? 0.1 };
   if (adaptive) {
-    const labels = labelled(data.train, data.numClasses).map((r) => r.label!);
+    const labels = labelled(data.train, data).map((r) => r.label!);
     loss.classWeights = tf.tensor1d(classWeightsFromLabels(labels, data.numClasses));
     loss.minorityMask = tf.tensor1d(minorityClasses(labels, data.numClasses).map((b) => (b ? 1 : 0)));
   }
@@ -258,13 +264,13 @@ export async function predictRows(ctx: Pick<TrainContext, 'model' | 'lora' | 'he
 }
 
 /** Validation metrics (computeMetrics) of the current weights on `rows`. */
-export async function evaluateRows(ctx: Pick<TrainContext, 'model' | 'lora' | 'heads'>, rows: Row[], numClasses: number, batchSize = 32): Promise<Metrics> {
+export async function evaluateRows(ctx: Pick<TrainContext, 'model' | 'lora' | 'heads'>, rows: Row[], classes: ClassTargets, batchSize = 32): Promise<Metrics> {
   const p = await predictRows(ctx, rows, batchSize);
   const input: Parameters<typeof computeMetrics>[0] = {};
   if (p.scores) input.scores = { pred: p.scores, true: rows.map((r) => r.score!) };
   if (p.probs) {
-    const lab = labelled(rows, numClasses);
-    input.classes = { pred: p.probs.map((pr) => pr.indexOf(Math.max(...pr))), true: lab.map((r) => r.label!), numClasses };
+    const lab = labelled(rows, classes);
+    input.classes = { pred: p.probs.map((pr) => pr.indexOf(Math.max(...pr))), true: lab.map((r) => r.label!), numClasses: classes.numClasses };
   }
   return computeMetrics(input);
 }
@@ -279,12 +285,12 @@ async function adapterSnapshot(ctx: TrainContext, s: TrialSettings, data: TrialD
     loraDropout: s.lora.dropout,
     lora: await ctx.lora.snapshot(),
     heads: await ctx.heads.snapshot(),
-    classNames: data.numClasses > 0 ? (data.classNames ?? defaultClassNames(data.numClasses)) : [],
+    classNames: data.numClasses > 0 ? (data.classNames ?? defaultClassNames(data)) : [],
   };
 }
 
-function defaultClassNames(k: number): string[] {
-  return k === 5 ? ['very negative', 'negative', 'neutral', 'positive', 'very positive'] : Array.from({ length: k }, (_, i) => String(i));
+function defaultClassNames(data: ClassTargets): string[] {
+  return data.derivedClasses ? [...DERIVED_CLASS_NAMES] : Array.from({ length: data.numClasses }, (_, i) => String(i));
 }
 
 export function validateTrial(data: TrialData, s: TrialSettings): void {
@@ -293,6 +299,8 @@ export function validateTrial(data: TrialData, s: TrialSettings): void {
   if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new Error(`Epochs must be a whole number ≥ 1, got ${s.epochs}.`);
   if (!Number.isInteger(s.batchSize) || s.batchSize < 1) throw new Error(`Batch size must be a whole number ≥ 1, got ${s.batchSize}.`);
   if (!(s.lr > 0)) throw new Error(`Learning rate must be above 0, got ${s.lr}.`);
+  if (data.derivedClasses && data.numClasses !== DERIVED_CLASS_NAMES.length)
+    throw new Error(`Classes derived from the score are ${DERIVED_CLASS_NAMES.length}, but the head was given ${data.numClasses}.`);
   data.train.forEach((r, i) => {
     if (!r.ids.length) throw new Error(`Training row ${i + 1} has no tokens.`);
   });
@@ -307,8 +315,8 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export async function runTrial(model: RobertaModel, data: TrialData, settings: TrialSettings, hooks: TrialHooks = {}): Promise<TrialResult> {
   validateTrial(data, settings);
   const t0 = now();
-  const train = labelled(data.train, data.numClasses, 'Training');
-  const val = labelled(data.val, data.numClasses, 'Validation');
+  const train = labelled(data.train, data, 'Training');
+  const val = labelled(data.val, data, 'Validation');
   const streams = trialStreams(settings.seed);
   let shuffleRng = streams.shuffle;
   const pool = streams.dropout;
@@ -324,7 +332,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
   const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
   const totalSteps = trialSteps(data, settings);
   const warmup = warmupStepsFromRatio(settings.warmupRatio, totalSteps);
-  const loraParams = loraParamCount(model, settings.lora.ranks, settings.lora.targets);
+  const loraParams = loraParamCount(settings.lora.ranks, settings.lora.targets.map((t) => model.targetShape(t)));
   const result: TrialResult = {
     status: 'completed',
     epochs: [],
@@ -428,7 +436,7 @@ export async function runTrial(model: RobertaModel, data: TrialData, settings: T
         }
       }
       const tv = now();
-      const valMetrics = await evaluateRows(ctx, val, data.numClasses, settings.evalBatchSize ?? 32);
+      const valMetrics = await evaluateRows(ctx, val, data, settings.evalBatchSize ?? 32);
       evalMs += now() - tv;
       const em: EpochMetrics = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, lossCount), val: valMetrics, ms: now() - te };
       result.epochs.push(em);

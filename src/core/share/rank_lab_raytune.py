@@ -1,10 +1,4 @@
-/**
- * The Python body of the Ray Tune export (see rayTune.ts). Kept in its own module so the generator stays
- * readable. `__SETTINGS_JSON__` is replaced by a Python string literal holding the run's settings as JSON.
- * The script must not import torch, transformers, peft or ray at module level, so `--list-configs` and
- * `py_compile` work on a machine without them.
- */
-export const RAY_TUNE_TEMPLATE = String.raw`#!/usr/bin/env python3
+#!/usr/bin/env python3
 """
 Rank Lab search, exported to run on a cluster with Ray Tune (transformers + peft + ray[tune]).
 
@@ -41,18 +35,20 @@ import re
 import sys
 import time
 
+# Rank Lab writes this script from this file (src/core/share/rayTune.ts): the placeholder name below
+# becomes a Python string literal holding the run's settings as JSON. Nothing heavy (torch, transformers, peft, ray)
+# is imported at module level, so --list-configs and py_compile work on a machine without them.
 SETTINGS = json.loads(__SETTINGS_JSON__)
 MODEL = SETTINGS["model"]
 S = SETTINGS["settings"]
 NUM_SAMPLES_DEFAULT = SETTINGS["numSamples"]
-TARGET_SHORT = {
-    "attention.self.query": "query",
-    "attention.self.key": "key",
-    "attention.self.value": "value",
-    "attention.output.dense": "attention.output.dense",
-    "intermediate.dense": "intermediate.dense",
-    "output.dense": "output.dense",
-}
+# Written by the lab from its own rules, so the script never restates them: the parameters one unit of
+# rank costs in one layer (sum over the targets of out + in), PEFT's short name of each target, the metric
+# names of a results file, and the classes derived from a score (names and cut points).
+COST_PER_RANK = SETTINGS["costPerRank"]
+TARGET_SHORT = SETTINGS["targetShort"]
+METRIC_NAMES = SETTINGS["metricNames"]
+DERIVED_CLASSES = SETTINGS["derivedClasses"]
 
 
 # ------------------------------------------------------------------ search space (no heavy imports)
@@ -64,18 +60,8 @@ def layer_ranks(group_ranks):
     return out
 
 
-def target_dims(target):
-    h, i = MODEL["hidden"], MODEL["intermediate"]
-    if target == "intermediate.dense":
-        return h, i
-    if target == "output.dense":
-        return i, h
-    return h, h
-
-
 def param_count(group_ranks):
-    per_rank = sum(sum(target_dims(t)) for t in S["targets"])
-    return sum(layer_ranks(group_ranks)) * per_rank
+    return sum(layer_ranks(group_ranks)) * COST_PER_RANK
 
 
 def feasible_configs():
@@ -102,16 +88,18 @@ def config_name(group_ranks):
 # ------------------------------------------------------------------ data
 
 def derived_class(y):
-    """The seed paper's 5 classes from a score (SPEC section 2)."""
-    if y > 0.5:
-        return 4
-    if y > 0.049:
-        return 3
-    if y >= -0.049:
-        return 2
-    if y >= -0.5:
+    """The class of a score among the lab's derived classes: cut points t0 < t1 < t2 < t3, the middle class
+    closed on both sides."""
+    t = DERIVED_CLASSES["thresholds"]
+    if y < t[0]:
+        return 0
+    if y < t[1]:
         return 1
-    return 0
+    if y <= t[2]:
+        return 2
+    if y <= t[3]:
+        return 3
+    return 4
 
 
 def load_data(path, text_col, score_col, label_col, split_col):
@@ -406,7 +394,7 @@ def main():
         for r in rows:
             r["cls"] = class_names.index(r["label"])
     elif has_score and S["lossWeights"]["classification"] > 0:
-        class_names = ["0", "1", "2", "3", "4"]
+        class_names = list(DERIVED_CLASSES["names"])
         for r in rows:
             r["cls"] = derived_class(r["score"])
     train, val = split_rows(rows, S["seed"])
@@ -442,9 +430,8 @@ def main():
             m = dict(res.metrics or {})
             epochs = int(m.get("epoch", 0) or 0)
             status = "failed" if res.error else ("done" if epochs >= S["epochs"] else "pruned")
-            metric_names = ("mse", "mae", "rmse", "r2", "accuracy", "precision", "recall", "f1", "f1_macro")
             line = {"kind": "trial", "config": config_name(gr), "group_ranks": gr, "layer_ranks": layer_ranks(gr),
-                    "params": param_count(gr), "metrics": {k: m[k] for k in metric_names if isinstance(m.get(k), (int, float)) and math.isfinite(m[k])},
+                    "params": param_count(gr), "metrics": {k: m[k] for k in METRIC_NAMES if isinstance(m.get(k), (int, float)) and math.isfinite(m[k])},
                     "epochs": epochs, "time_s": float(m.get("time_total_s", 0.0) or 0.0), "status": status,
                     "curve": json.loads(m["curve"]) if isinstance(m.get("curve"), str) else []}
             f.write(json.dumps(line) + "\n")
@@ -453,4 +440,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-`;
