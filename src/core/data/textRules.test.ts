@@ -8,9 +8,8 @@ import { datasetSchema } from '../share/schema';
 import { LabDB } from '../store/db';
 import { runToShareDoc } from '../run/results';
 import { PRESETS } from '../run/settings';
+import { TINY_SOURCE } from '../store/testkit';
 
-/** Where the embedded model is loaded from, as a run record keeps it. */
-const TINY_SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
 
 const tokens = () => Promise.resolve((t: string) => t.split(' ').length + 2);
 const csv = (rows: [string, string][]) => new Blob(['text,label\n' + rows.map(([t, l]) => `${t},${l}`).join('\n') + '\n']);

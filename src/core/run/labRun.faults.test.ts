@@ -8,11 +8,8 @@ import { LabDB, type TrialRecord } from '../store/db';
 import { openModel, type ModelSession } from './modelSession';
 import { runLab, type RunEvent } from './labRun';
 import { PRESETS, type RunSettings } from './settings';
+import { TINY_SOURCE, EMPTY_FINGERPRINT } from '../store/testkit';
 
-/** Where the embedded model is loaded from, as a run record keeps it. */
-const TINY_SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
-/** A fingerprint with nothing in it, for datasets whose statistics the test does not look at. */
-const EMPTY_FINGERPRINT = { sha256: '0'.repeat(64), rows: 0, task: 'score' } as const;
 
 const pub = new URL('../../../public/', import.meta.url);
 const localFetch = (async (url: string) => new Response(readFileSync(new URL(String(url).replace(/^\//, ''), pub)))) as unknown as typeof fetch;

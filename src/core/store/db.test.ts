@@ -3,11 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { LabDB, explainStorageError } from './db';
 import { PRESETS } from '../run/settings';
 import type { TrialCheckpoint } from '../train/trainer';
+import { TINY_SOURCE, EMPTY_FINGERPRINT } from './testkit';
 
-/** Where the embedded model is loaded from, as a run record keeps it. */
-const TINY_SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
-/** A fingerprint with nothing in it, for datasets whose statistics the test does not look at. */
-const EMPTY_FINGERPRINT = { sha256: '0'.repeat(64), rows: 0, task: 'score' } as const;
 
 describe('LabDB', () => {
   it('stores runs with trials and deletes them together, protecting datasets in use', async () => {

@@ -3,11 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { labDb, type TrialRecord } from './db';
 import * as store from './labStore';
 import { PRESETS } from '../run/settings';
+import { TINY_SOURCE, EMPTY_FINGERPRINT } from './testkit';
 
-const SOURCE = { kind: 'url', baseUrl: '/models/tiny-roberta/', id: 'rank-lab/tiny-roberta' } as const;
 
 function run(id: string, createdAt: number, status: 'running' | 'paused' | 'done') {
-  return { id, name: id, createdAt, updatedAt: createdAt, status, settings: PRESETS.quick.settings, modelId: 'm', modelSource: SOURCE, datasetId: 'd' };
+  return { id, name: id, createdAt, updatedAt: createdAt, status, settings: PRESETS.quick.settings, modelId: 'm', modelSource: TINY_SOURCE, datasetId: 'd' };
 }
 
 function trial(runId: string, index: number, name: string, status: TrialRecord['status']): TrialRecord {
@@ -33,7 +33,7 @@ describe('labStore (the UI’s reads and deletes)', () => {
   });
 
   it('keeps a dataset a run still needs, naming that run', async () => {
-    await labDb().datasets.put({ id: 'd', name: 'x.csv', createdAt: 1, bytes: 1, fingerprint: { sha256: '0'.repeat(64), rows: 0, task: 'score' }, rows: [], mapping: { task: 'score' } });
+    await labDb().datasets.put({ id: 'd', name: 'x.csv', createdAt: 1, bytes: 1, fingerprint: EMPTY_FINGERPRINT, rows: [], mapping: { task: 'score' } });
     await labDb().runs.put(run('r', 1, 'done'));
     expect(await store.deleteDataset('d')).toEqual({ ok: false, usedBy: ['r'] });
     await store.deleteRun('r');
