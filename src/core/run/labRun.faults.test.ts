@@ -73,7 +73,7 @@ describe('faults during a run', () => {
     const mid = await trialsOf(db, 'L');
     expect(mid.map((t) => t.status)).toEqual(['done', 'running']);
     expect((await db.checkpoints.get(mid[1].id))!.step).toBeGreaterThanOrEqual(2);
-    expect((await db.events.toArray()).filter((e) => (e.event as { type: string }).type === 'eval')).toHaveLength(1);
+    expect((await db.events.toArray()).filter((e) => e.event.type === 'eval')).toHaveLength(1);
 
     const started: string[] = [];
     await runLab({ db, session, runId: 'L', signal: new AbortController().signal, onEvent: (e) => e.type === 'trial-start' && started.push(e.trial.name) });

@@ -5,7 +5,7 @@
  * (finished trials are replayed from the stored history, the running one continues from its checkpoint).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LabDB, RunRecord, TrialRecord, DatasetRecord, EpochRecord } from '../store/db';
+import type { LabDB, RunRecord, TrialRecord, EpochRecord } from '../store/db';
 import { explainStorageError } from '../store/db';
 import type { ModelSession } from './modelSession';
 import type { RunSettings } from './settings';
@@ -153,7 +153,7 @@ export async function runLab(env: LabRunEnv): Promise<void> {
   const { db, session, runId, onEvent } = env;
   const run = await db.runs.get(runId);
   if (!run) throw new Error(`Run ${runId} is not in this browser's storage (was it deleted?).`);
-  const dataset = (await db.datasets.get(run.datasetId)) as DatasetRecord | undefined;
+  const dataset = await db.datasets.get(run.datasetId);
   if (!dataset) throw new Error('The dataset of this run was deleted, so it cannot resume. Start a new run with the data uploaded again.');
   const s = run.settings;
   const mapping = dataset.mapping;
