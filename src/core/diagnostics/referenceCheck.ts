@@ -226,7 +226,7 @@ export async function runReferenceCheck(fixture: ReferenceFixture, configJson: u
     headDropout: fx.dropout.heads,
   };
   const trainRows = fx.trainLabels.map((label) => ({ ids: [0, 2], score: 0, label }));
-  const ctx = createTrainContext(model, { train: trainRows, val: [], numClasses: K }, settings, new Rng(1));
+  const ctx = createTrainContext(model, { train: trainRows, val: [], numClasses: K, derivedClasses: false }, settings, new Rng(1));
   const maxRelErr: Record<string, number> = {};
   const maxAbsErr: Record<string, number> = {};
   const record = (q: string, ours: ArrayLike<number>, ref: ArrayLike<number>) => {

@@ -47,7 +47,7 @@ export async function runSmoke(
   // One epoch = one step: the whole handful is one batch, so successive losses are comparable.
   const res = await runTrial(
     model,
-    { train: data, val: data, numClasses: 0 },
+    { train: data, val: data, numClasses: 0, derivedClasses: false },
     {
       seed: opts.seed ?? 7, epochs: steps, batchSize: data.length, lr: opts.lr ?? 1e-3, weightDecay: 0, warmupRatio: 0, clipNorm: 1,
       lora: { targets: ['attention.self.query', 'attention.self.value'], ranks, alphas: 2 * rank, rslora: false, dropout: 0 },

@@ -8,7 +8,7 @@ describe('trivialBaseline', () => {
   it('scores: predicts the training mean for every validation row (MSE, R² like sklearn)', () => {
     const train = [{ score: 0 }, { score: 1 }, { score: 0.5 }, { score: 0.5 }]; // mean 0.5
     const val = [{ score: 0 }, { score: 1 }];
-    const b = trivialBaseline(train, val, { numClasses: 0 })!;
+    const b = trivialBaseline(train, val, { numClasses: 0, derivedClasses: false })!;
     expect(b.mean).toBe(0.5);
     expect(b.metrics.mse).toBeCloseTo(0.25, 12);
     expect(b.metrics.mae).toBeCloseTo(0.5, 12);
@@ -17,12 +17,12 @@ describe('trivialBaseline', () => {
     expect(b.trainRows).toBe(4);
     expect(b.valRows).toBe(2);
     // A training mean away from the validation mean: R² slightly below 0.
-    expect(trivialBaseline([{ score: 0.2 }], val, { numClasses: 0 })!.metrics.r2).toBeCloseTo(1 - (0.04 + 0.64) / 2 / 0.25, 12);
+    expect(trivialBaseline([{ score: 0.2 }], val, { numClasses: 0, derivedClasses: false })!.metrics.r2).toBeCloseTo(1 - (0.04 + 0.64) / 2 / 0.25, 12);
   });
   it('labels: predicts the majority class of the training rows (ties: lowest id), scored on validation', () => {
     const train = [{ label: 1 }, { label: 1 }, { label: 0 }, { label: 2 }, { label: 2 }];
     const val = [{ label: 1 }, { label: 1 }, { label: 1 }, { label: 0 }, { label: 2 }];
-    const b = trivialBaseline(train, val, { numClasses: 3, classNames: ['neg', 'neu', 'pos'] })!;
+    const b = trivialBaseline(train, val, { numClasses: 3, derivedClasses: false, classNames: ['neg', 'neu', 'pos'] })!;
     expect(b.majority).toEqual({ index: 1, name: 'neu' });
     expect(b.mean).toBeUndefined();
     expect(b.metrics.accuracy).toBeCloseTo(0.6, 12);
@@ -43,16 +43,16 @@ describe('trivialBaseline', () => {
   it('five written classes are not the derived ones: a row without its label gets none from its score', () => {
     const train = [{ score: 0.9, label: 0 }, { score: 0.8 }, { score: 0.7 }];
     const val = [{ score: 0.7, label: 0 }, { score: 0.6 }];
-    const b = trivialBaseline(train, val, { numClasses: 5, classNames: ['a', 'b', 'c', 'd', 'e'] })!;
+    const b = trivialBaseline(train, val, { numClasses: 5, derivedClasses: false, classNames: ['a', 'b', 'c', 'd', 'e'] })!;
     expect(b.majority).toEqual({ index: 0, name: 'a' });
     expect(b.metrics.accuracy).toBe(1);
   });
   it('nothing to score: undefined', () => {
-    expect(trivialBaseline([{ score: 1 }], [], { numClasses: 0 })).toBeUndefined();
-    expect(trivialBaseline([{}], [{}], { numClasses: 3 })).toBeUndefined();
+    expect(trivialBaseline([{ score: 1 }], [], { numClasses: 0, derivedClasses: false })).toBeUndefined();
+    expect(trivialBaseline([{}], [{}], { numClasses: 3, derivedClasses: false })).toBeUndefined();
   });
   it('fits the share schema', () => {
-    const b = trivialBaseline([{ score: 0.1, label: 0 }, { score: 0.3, label: 1 }, { score: 0.2, label: 1 }], [{ score: 0.2, label: 1 }], { numClasses: 2, classNames: ['a', 'b'] });
+    const b = trivialBaseline([{ score: 0.1, label: 0 }, { score: 0.3, label: 1 }, { score: 0.2, label: 1 }], [{ score: 0.2, label: 1 }], { numClasses: 2, derivedClasses: false, classNames: ['a', 'b'] });
     expect(trivialBaselineSchema.safeParse(b).success).toBe(true);
   });
 });

@@ -63,7 +63,7 @@ export async function calibrate(
   const rank = Math.max(...s.allowedRanks);
   const settings = { ...base, epochs: 1, batchSize: s.batchSize, lora: { ...base.lora, ranks: new Array(session.model.layers.length).fill(rank) } };
   const stamps: number[] = [];
-  await runTrial(session.model, { train, val, numClasses: t.numClasses, classNames: t.classNames }, settings, {
+  await runTrial(session.model, { train, val, numClasses: t.numClasses, derivedClasses: t.derivedClasses, classNames: t.classNames }, settings, {
     onStep: () => {
       stamps.push(performance.now());
     },

@@ -27,7 +27,7 @@ export interface TrialData {
   /** Classes of the classification head (0 = no classification head). */
   numClasses: number;
   /** The classes are the five derived from the score: a row without a label gets the class of its score. */
-  derivedClasses?: boolean;
+  derivedClasses: boolean;
   classNames?: string[];
 }
 
