@@ -82,7 +82,7 @@ test('storage full mid-run: a banner names the quota, the run pauses (nothing do
   await setUp(page, 'wasm');
   await page.getByTestId('max-evals').fill('3');
   // Trials long enough that the quota changes while the second one trains.
-  await page.getByTestId('epochs').fill('20');
+  await page.getByTestId('epochs').fill('10');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('trial-table').locator('tbody tr').first()).toContainText('done', { timeout: 120_000 });
   // The origin's quota shrinks to nothing (Chromium DevTools protocol): every write fails from now on, even
