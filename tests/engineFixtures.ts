@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { parseSafetensors } from '../src/core/model/safetensors';
 import { parseRobertaConfig, type RobertaConfig } from '../src/core/model/config';
 import { buildModel, type BuildOptions, type RobertaModel } from '../src/core/model/roberta';
-import { TextTokenizer } from '../src/core/model/tokenizer';
+import type { TextTokenizer } from '../src/core/model/tokenizer';
 import type { NamedTensor } from '../src/core/model/safetensors';
-import { buildTinyWeights, TINY_CONFIG } from '../src/core/model/randomInit';
+import { randomTinyWeights as randomControlWeights, readTokenizer } from '../src/cli/nodeModel';
 
 const root = new URL('../', import.meta.url);
 export const readRoot = (p: string) => readFileSync(new URL(p, root));
@@ -37,10 +37,7 @@ async function modelOn(weights: { config: RobertaConfig; tensors: Map<string, Na
 let randomCache: { config: RobertaConfig; tensors: Map<string, NamedTensor> } | undefined;
 /** The control: the embedded model's configuration with random weights (what it held before pretraining). */
 export function randomTinyWeights(): { config: RobertaConfig; tensors: Map<string, NamedTensor> } {
-  randomCache ??= {
-    config: parseRobertaConfig({ ...TINY_CONFIG, _name_or_path: 'rank-lab/tiny-roberta-random' }),
-    tensors: buildTinyWeights(),
-  };
+  randomCache ??= randomControlWeights();
   return randomCache;
 }
 
@@ -50,10 +47,7 @@ export function randomTinyModel(opts?: BuildOptions & { backend?: string }): Pro
 }
 
 export function tinyTokenizer(): TextTokenizer {
-  return TextTokenizer.fromJSON(
-    JSON.parse(readRoot('public/models/tiny-roberta/tokenizer.json').toString('utf8')),
-    JSON.parse(readRoot('public/models/tiny-roberta/tokenizer_config.json').toString('utf8')),
-  );
+  return readTokenizer();
 }
 
 /** The demo CSV (`text,score`), parsed simply: the score is after the last comma, quotes removed. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { deriveClasses } from '../../src/core/data/labels';
 import { DERIVED_THRESHOLDS } from '../../src/core/vocabulary';
-import { TextTokenizer } from '../../src/core/model/tokenizer';
+import { readTokenizer } from '../../src/cli/nodeModel';
 import { Rng } from '../../src/core/util/rng';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,10 +29,7 @@ const task = arg('data', 'semeval');
 const dataFile = task === 'wordnet-pos' ? '/usr/share/wordnet/data.{noun,verb}' : 'public/data/semeval2017-task5-microblogs.csv';
 const modelDir = join(ROOT, 'public/models/tiny-roberta');
 
-const tok = TextTokenizer.fromJSON(
-  JSON.parse(readFileSync(join(modelDir, 'tokenizer.json'), 'utf8')),
-  JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')),
-);
+const tok = readTokenizer(modelDir);
 /** Definitions of one part of speech: the gloss up to its first quoted example, the synset's words left out. */
 function definitions(pos: 'noun' | 'verb'): string[] {
   const out: string[] = [];

@@ -16,7 +16,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TextTokenizer } from '../../src/core/model/tokenizer.ts';
+import { readTokenizer } from '../../src/cli/nodeModel.ts';
 
 const WORDNET = '/usr/share/wordnet';
 const PYDOC = '/usr/share/doc/python3.11/html/_sources';
@@ -102,8 +102,7 @@ if (isMain) {
     if (!existsSync(p)) throw new Error(`${p} is missing: apt-get install -y wordnet-base python3.11-doc`);
   mkdirSync(out, { recursive: true });
   const root = join(import.meta.dirname, '..', '..', 'public', 'models', 'tiny-roberta');
-  const tok = TextTokenizer.fromJSON(JSON.parse(readFileSync(join(root, 'tokenizer.json'), 'utf8')),
-    JSON.parse(readFileSync(join(root, 'tokenizer_config.json'), 'utf8')));
+  const tok = readTokenizer(root);
   const parts = { train: [] as Buffer[], heldout: [] as Buffer[] };
   const counts: Record<string, { docs: number; tokens: number; heldoutDocs: number; heldoutTokens: number }> = {};
   const sources: [string, () => Generator<string>][] = [['wordnet', () => wordnetDocs()], ['python-docs', () => pythonDocDocs()]];
