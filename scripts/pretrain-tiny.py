@@ -104,9 +104,13 @@ class RobertaMLM(nn.Module):
             x = layer(x, bias)
         return x
 
-    def mlm_logits(self, hidden):
+    def mlm_logits(self, hidden, cand=None):
         # Tied decoder (RobertaLMHead): dense → gelu → LayerNorm → word embeddingsᵀ + bias.
-        return self.lm_ln(F.gelu(self.lm_dense(hidden))) @ self.word.weight.t() + self.lm_bias
+        # cand: score only these token ids (the batch's own vocabulary; see mlm_step_loss).
+        h = self.lm_ln(F.gelu(self.lm_dense(hidden)))
+        if cand is None:
+            return h @ self.word.weight.t() + self.lm_bias
+        return h @ self.word.weight[cand].t() + self.lm_bias[cand]
 
     def hf_tensors(self):
         """Tensors named as in a Hugging Face RobertaForMaskedLM checkpoint."""
@@ -202,11 +206,20 @@ def mask_tokens(ids, gen, vocab, prob=0.15):
     return inp, target
 
 
-def mlm_step_loss(model, ids, gen, vocab):
+def mlm_step_loss(model, ids, gen, vocab, softmax='full'):
     inp, target = mask_tokens(ids, gen, vocab)
-    hidden = model.encode(inp)[target]  # only masked positions go through the 50k-way head
-    logits = model.mlm_logits(hidden)
+    hidden = model.encode(inp)[target]  # only masked positions go through the head
     labels = ids[target]
+    if softmax == 'batch':
+        # Softmax over the tokens of this batch only. With the full 50k-way softmax every absent word's
+        # (tied) embedding gets the same small push each step, which Adam scales up to full-size steps:
+        # rare words' embeddings all move alike and end up nearly identical (cosine ≈ 0.97), so a
+        # fine-tune cannot tell "bullish" from "downgrade". Here a word's row moves only when it occurs.
+        cand = torch.unique(ids[ids >= FIRST_REAL])
+        logits = model.mlm_logits(hidden, cand)
+        local = torch.searchsorted(cand, labels)
+        return F.cross_entropy(logits, local), (logits.argmax(-1) == local).sum().item(), labels.numel()
+    logits = model.mlm_logits(hidden)
     return F.cross_entropy(logits, labels), (logits.argmax(-1) == labels).sum().item(), labels.numel()
 
 
@@ -258,6 +271,8 @@ def main():
     ap.add_argument('--warmup', type=int, default=200)
     ap.add_argument('--weight-decay', type=float, default=0.01)
     ap.add_argument('--dropout', type=float, default=0.0, help='hidden/attention dropout while pretraining (0: the model underfits this corpus)')
+    ap.add_argument('--softmax', choices=['full', 'batch'], default='full',
+                    help="MLM softmax over the whole vocabulary or over the batch's own tokens (held-out accuracy is always full)")
     ap.add_argument('--max-len', type=int, default=128, help='longest pretraining sequence (with <s> and </s>)')
     ap.add_argument('--seed', type=int, default=20171)
     ap.add_argument('--threads', type=int, default=os.cpu_count())
@@ -337,7 +352,7 @@ def main():
         torch.manual_seed(args.seed * 7_919 + step)  # dropout
         for g in opt.param_groups:
             g['lr'] = lr_at(step, args.steps, args.warmup, args.lr)
-        loss, c_ok, n = mlm_step_loss(model, ids, gen, c['vocab_size'])
+        loss, c_ok, n = mlm_step_loss(model, ids, gen, c['vocab_size'], args.softmax)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -363,7 +378,7 @@ def main():
     write_safetensors(out, model.hf_tensors())
     sha = hashlib.sha256(open(out, 'rb').read()).hexdigest()
     summary = {'sha256': sha, 'steps': args.steps, 'seed': args.seed, 'tokensPerBatch': args.tokens_per_batch,
-               'lr': args.lr, 'maxLen': args.max_len, 'dropout': args.dropout, 'heldout': {'before': history['before'], 'after': history['after']}}
+               'lr': args.lr, 'maxLen': args.max_len, 'dropout': args.dropout, 'softmax': args.softmax, 'heldout': {'before': history['before'], 'after': history['after']}}
     with open(os.path.join(args.out, 'pretraining.json'), 'w') as f:
         json.dump(summary, f, indent=2)
         f.write('\n')
