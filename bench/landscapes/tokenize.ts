@@ -1,12 +1,13 @@
 /**
  * Tokenizes the demo data once with the app's own tokenizer (so the PyTorch landscape trainer sees exactly
  * the ids the browser would) and writes them as JSON for bench/make_landscape.py:
- *   npx tsx bench/landscapes/tokenize.ts [--max-length 64] [--out .cache/landscapes/semeval-tokens.json]
+ *   npx tsx bench/landscapes/tokenize.ts [--max-length 64] [--out .cache/landscapes/semeval-tokens.json] [--csv FILE]
  * Rows: { ids: number[] (<s> … </s>, truncated keeping </s>), score, cls } with cls the app's derived class.
  *
  * --data wordnet-pos: instead of the demo data, a task this model can learn (the demo scores it cannot, so
  * their tables are noise): WordNet 3.0 definitions (gloss without words and examples, from Debian's
  * wordnet-base) of 870 seeded noun and 870 verb synsets, score −1 for a noun and +1 for a verb.
+ * --csv FILE also writes the rows as a text,score CSV (how tests/fixtures/data/wordnet-pos.csv was made).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,6 +55,8 @@ function loadRows(): { text: string; score: string }[] {
   return parsed.data.filter((r) => r.text !== undefined && Number.isFinite(Number(r.score)));
 }
 const rows = loadRows();
+const csv = arg('csv', '');
+if (csv) writeFileSync(csv, Papa.unparse(rows, { columns: ['text', 'score'], newline: '\n' }) + '\n');
 const scores = rows.map((r) => Number(r.score));
 const classes = deriveClasses(scores, DERIVED_THRESHOLDS);
 const data = rows.map((r, i) => ({ ids: tok.encode(r.text, maxLength), score: scores[i], cls: classes[i] }));
