@@ -64,6 +64,8 @@ const STRATS = (argOf('strategies')?.split(',') ?? [...STRATEGY_NAMES]) as Strat
 const ONLY = argOf('scenarios')?.split(',');
 const SAMPLERS = argv.includes('--no-optuna') ? [] : (argOf('samplers')?.split(',') ?? ['tpe', 'random', 'qmc', 'cmaes']);
 const JSON_OUT = argv.includes('--json');
+/** --no-picks: score every strategy by its best observed value, ignoring the picks a model-based one names. */
+const PICKS = !argv.includes('--no-picks');
 /** adalora and salientlora each train with pruning (≈ 1.5 s per run on the synthetic hooks): fewer seeds by default. */
 const PRUNING_SEEDS = Math.min(SEEDS, Number(argOf('pruning-seeds') ?? 5));
 /** --save FILE: also write the JSON report there (with the table on stdout). */
@@ -234,6 +236,8 @@ interface Step {
   cost: number;
   /** Observed value at full fidelity, null for low-fidelity or failed evaluations. */
   value: number | null;
+  /** The strategy's own pick once this step is done (its last 'pick' event so far), if it makes picks. */
+  pick?: string;
 }
 
 interface RunResult {
@@ -296,6 +300,8 @@ class Judge {
         if (!inc || s.value < inc.value) inc = { name: s.name, value: s.value };
         if (toTop3 === Infinity && this.top3.has(s.name)) toTop3 = cost;
       }
+      // A strategy that names its pick is scored by it (unless --no-picks).
+      if (s.pick !== undefined) inc = { name: s.pick, value: -Infinity };
     }
     return { toTop3, rank12: rank12 ?? this.rankOf(inc?.name ?? null), regret16: regret16 ?? this.regretOf(inc?.name ?? null) };
   }
@@ -320,10 +326,18 @@ async function runStrategy(sc: Scenario, p: Problem, judge: Judge, strategy: Str
     maxEvals: sc.maxEvals,
     options: OPTIONS,
   })) {
+    if (ev.type === 'pick' && PICKS) {
+      const last = steps[steps.length - 1];
+      if (last) last.pick = ev.record.name;
+      continue;
+    }
     if (ev.type !== 'eval' || ev.record.status === 'skipped') continue;
-    const r = ev.record;
-    steps.push({ name: r.name, cost: r.epochs / r.maxEpochs, value: r.status === 'ok' && r.epochs === r.maxEpochs ? r.value : null });
+    // Checked before taking the next evaluation, so that the pick made after the last scored one is seen.
     if (judge.done(steps)) break;
+    const r = ev.record;
+    // A pick holds until the strategy names another.
+    const pick = steps[steps.length - 1]?.pick;
+    steps.push({ name: r.name, cost: r.epochs / r.maxEpochs, value: r.status === 'ok' && r.epochs === r.maxEpochs ? r.value : null, pick });
   }
   return judge.score(steps);
 }
@@ -397,18 +411,21 @@ function quantile(xs: number[], q: number): number {
 interface Summary {
   runs: number;
   found: number;
-  toTop3: { median: number; p90: number };
-  rank12: { median: number; p90: number };
+  toTop3: { median: number; p90: number; mean: number };
+  rank12: { median: number; p90: number; mean: number };
   regret16: { median: number; mean: number };
 }
+
+// Means resolve differences that the integer-valued medians of 27-configuration tables hide (JSON only).
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function summarise(rs: RunResult[]): Summary {
   const reg = rs.map((r) => r.regret16 * 100);
   return {
     runs: rs.length,
     found: rs.filter((r) => r.toTop3 !== Infinity).length / rs.length,
-    toTop3: { median: quantile(rs.map((r) => r.toTop3), 0.5), p90: quantile(rs.map((r) => r.toTop3), 0.9) },
-    rank12: { median: quantile(rs.map((r) => r.rank12), 0.5), p90: quantile(rs.map((r) => r.rank12), 0.9) },
+    toTop3: { median: quantile(rs.map((r) => r.toTop3), 0.5), p90: quantile(rs.map((r) => r.toTop3), 0.9), mean: mean(rs.map((r) => r.toTop3)) },
+    rank12: { median: quantile(rs.map((r) => r.rank12), 0.5), p90: quantile(rs.map((r) => r.rank12), 0.9), mean: mean(rs.map((r) => r.rank12)) },
     regret16: { median: quantile(reg, 0.5), mean: reg.reduce((a, b) => a + b, 0) / reg.length },
   };
 }
