@@ -13,7 +13,7 @@
  * point + Latin hypercube (init 'centre-lhs') is good on smooth landscapes but chases the corners of a real,
  * noisy table.
  *
- * Kernel: the joint Matérn kernel or an additive one (a sum of 1-D kernels over the groups), whichever has the
+ * Kernel: the joint Matérn kernel or an additive one (the mean of 1-D kernels over the groups), whichever has the
  * higher marginal likelihood at each fit. Rank landscapes are often near-additive, and then one group's rank
  * learnt from any configuration informs every configuration with that rank.
  *
@@ -243,6 +243,7 @@ export const bayes: StrategyFn = async (ctx) => {
     for (const g of first) await run(g);
   }
   for (;;) {
+    // Assigned inside run(), which TypeScript's narrowing does not follow.
     const m = model as ReturnType<typeof fitSurrogate> | null;
     if (fallback && obs.length >= fallbackAfter && m?.noiseDominated) {
       const g = nextRandom(tried);
