@@ -242,10 +242,13 @@ export async function main(argv: string[], out: (line: string) => void): Promise
     if (ev.type === 'eval') out(json ? jsonLine(ev.record, metric) : textLine(ev.record, metric));
     else if (ev.type === 'done') {
       const b = ev.best;
+      const p = ev.pick;
       if (json) {
         out(
           JSON.stringify({
             best: b ? { ranks: b.name, [metric]: b.value, params: b.params } : null,
+            // The strategy's own pick (bayes: lowest posterior mean), when it names one.
+            ...(p ? { pick: { ranks: p.name, [metric]: p.value, params: p.params } } : {}),
             evaluations: ev.evaluations,
             ok: ev.ok,
             failed: ev.failed,
@@ -256,7 +259,7 @@ export async function main(argv: string[], out: (line: string) => void): Promise
       } else {
         out(
           b
-            ? `best: ${b.name}  ${metric}=${b.value}  params=${b.params}  (${ev.evaluations} evaluations, ${ev.skipped} skipped, ${ev.failed} failed; ${ev.stopReason})`
+            ? `best: ${b.name}  ${metric}=${b.value}  params=${b.params}${p && p !== b ? `  pick: ${p.name}  ${metric}=${p.value}` : ''}  (${ev.evaluations} evaluations, ${ev.skipped} skipped, ${ev.failed} failed; ${ev.stopReason})`
             : `best: none (${ev.evaluations} evaluations, ${ev.skipped} skipped, ${ev.failed} failed; ${ev.stopReason})`,
         );
       }

@@ -173,6 +173,33 @@ describe('engine rules', () => {
     expect(done.best?.name).toBe('8@8');
   });
 
+  it("streams a strategy's pick after the evaluation it follows, once per change, and reports the last in 'done'", async () => {
+    const obj = new FnObjective((g) => g[0] + g[1]);
+    const strategy: StrategyFn = async (ctx) => {
+      await ctx.evaluate([8, 8]);
+      await ctx.pick([8, 8]);
+      await ctx.evaluate([16, 16]);
+      await ctx.pick([8, 8]); // unchanged: no event
+      await ctx.pick([16, 16]);
+      // Only an evaluated configuration can be picked.
+      await expect(ctx.pick([8, 16])).rejects.toThrow(/8@16.*no full-fidelity result/);
+    };
+    const events = await collectSearch({ space: small, objective: obj, strategy });
+    const kinds = events.map((e) => (e.type === 'eval' || e.type === 'pick' ? `${e.type}:${e.record.name}` : e.type));
+    expect(kinds).toEqual(['eval:8@8', 'pick:8@8', 'eval:16@16', 'pick:16@16', 'done']);
+    const done = events.at(-1) as Extract<SearchEvent, { type: 'done' }>;
+    expect(done.pick?.name).toBe('16@16');
+    // `best` stays the best observation.
+    expect(done.best?.name).toBe('8@8');
+  });
+
+  it("'done' has no pick when the strategy made none", async () => {
+    const events = await collectSearch({ space: small, objective: new FnObjective((g) => g[0]), strategy: 'grid' });
+    const done = events.at(-1) as Extract<SearchEvent, { type: 'done' }>;
+    expect(done.pick).toBeNull();
+    expect(events.some((e) => e.type === 'pick')).toBe(false);
+  });
+
   it('ranks by the metric in its direction: r2 is maximised', async () => {
     const r2 = {
       async evaluate(config: { groups: readonly number[] }) {

@@ -79,6 +79,7 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
   let ran = 0;
   let skipped = 0;
   let best: EvalRecord | null = null;
+  let pick: EvalRecord | null = null;
   let stopReason: StopReason = 'finished';
   let stopped = false;
 
@@ -197,6 +198,14 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
     async note(message) {
       await emit({ type: 'note', message });
     },
+    async pick(groups) {
+      const rec = cache.get(recordKey(makeConfig(space, groups).key, maxEpochs));
+      if (!rec || rec.status !== 'ok') throw new Error(`strategy picked ${makeConfig(space, groups).name}, which has no full-fidelity result`);
+      if (stopped) stop(stopReason);
+      if (pick === rec) return;
+      pick = rec;
+      await emit({ type: 'pick', record: rec });
+    },
   };
 
   let finished = false;
@@ -242,6 +251,7 @@ export async function* runSearch(opts: SearchOptions): AsyncGenerator<SearchEven
   yield {
     type: 'done',
     best,
+    pick,
     evaluations: records.length,
     ok,
     failed: ran - ok,

@@ -128,6 +128,60 @@ describe('GaussianProcess', () => {
   });
 });
 
+describe('GaussianProcess kernel choice', () => {
+  // A 3-input grid like the rank landscapes' (3 groups × 4 ranks).
+  const X: number[][] = [];
+  for (const a of [0, 1 / 3, 2 / 3, 1]) for (const b of [0, 1 / 3, 2 / 3, 1]) for (const c of [0, 1 / 3, 2 / 3, 1]) X.push([a, b, c]);
+  const sample = (f: (x: number[]) => number, seed: number) => {
+    const rng = new Rng(seed);
+    return rng.shuffle([...X]).slice(0, 24).map((x) => ({ x, y: f(x) + 0.02 * rng.normal() }));
+  };
+  const fitted = (f: (x: number[]) => number, seed: number, kernel: 'joint' | 'additive' | 'auto') => {
+    const d = sample(f, seed);
+    return new GaussianProcess().fit(d.map((p) => p.x), d.map((p) => p.y), undefined, 0, false, Infinity, kernel);
+  };
+  const additiveFn = (x: number[]) => Math.sin(3 * x[0]) + (x[1] - 0.4) ** 2 - 0.5 * x[2];
+  // One peak in the joint space: which value of one input is good depends on the others.
+  const interactingFn = (x: number[]) => -Math.exp(-((x[0] - x[1]) ** 2 + (x[1] + x[2] - 1) ** 2) / 0.05);
+
+  it('the additive kernel is the mean of 1-D Matérn kernels over the inputs', () => {
+    const g = new GaussianProcess().fit([[0, 0], [0.5, 1]], [0, 1], { lengthScale: 0.4, noise: 1e-6, additive: true });
+    const k = (matern(0.5, 0.4) + matern(1, 0.4)) / 2;
+    // Two points: the posterior mean at the second is the standardised target pulled by k; its std collapses.
+    const other = g.predict([0.5, 0]);
+    // [0.5, 0] shares input 0 with the second point and input 1 with the first.
+    const k0 = (matern(0.5, 0.4) + 1) / 2;
+    const k1 = (1 + matern(1, 0.4)) / 2;
+    const diag = 1 + 1e-6 + 1e-9;
+    const det = diag * diag - k * k;
+    const alpha = [(diag * -1 - k * 1) / det, (-k * -1 + diag * 1) / det];
+    expect(other.mean).toBeCloseTo(0.5 + 0.5 * (k0 * alpha[0] + k1 * alpha[1]), 8);
+  });
+
+  it("'auto' takes the additive kernel on an additive function and the joint one on an interacting function", () => {
+    for (const seed of [1, 2, 3]) {
+      expect(fitted(additiveFn, seed, 'auto').hyper.additive, `additive, seed ${seed}`).toBe(true);
+      expect(fitted(interactingFn, seed, 'auto').hyper.additive ?? false, `interacting, seed ${seed}`).toBe(false);
+      // And that is the higher marginal likelihood of the two.
+      const a = fitted(additiveFn, seed, 'additive').lml;
+      const j = fitted(additiveFn, seed, 'joint').lml;
+      expect(a).toBeGreaterThan(j);
+      expect(fitted(additiveFn, seed, 'auto').lml).toBeCloseTo(a, 12);
+    }
+  });
+
+  it('the additive fit predicts an additive function better at configurations it has not seen', () => {
+    const d = sample(additiveFn, 4);
+    const seen = new Set(d.map((p) => p.x.join()));
+    const unseen = X.filter((x) => !seen.has(x.join()));
+    const err = (kernel: 'joint' | 'additive') => {
+      const g = new GaussianProcess().fit(d.map((p) => p.x), d.map((p) => p.y), undefined, 0, false, Infinity, kernel);
+      return unseen.reduce((s, x) => s + (g.predict(x).mean - additiveFn(x)) ** 2, 0);
+    };
+    expect(err('additive')).toBeLessThan(err('joint') / 2);
+  });
+});
+
 describe('expected improvement', () => {
   it('matches its closed form d Φ(d/σ) + σ φ(d/σ)', () => {
     const phi0 = 1 / Math.sqrt(2 * Math.PI);

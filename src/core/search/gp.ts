@@ -12,7 +12,17 @@ export interface GpHyper {
   noise: number;
   /** Signal variance of the kernel (1 unless given), in the same units. */
   amplitude?: number;
+  /**
+   * Additive kernel: the mean of one 1-D Matérn kernel per input (same length scale) instead of one kernel over
+   * the joint distance. Its prior is a sum of per-input effects; a rank landscape is often near that (each
+   * group's rank matters on its own), and then one input's observations inform every configuration sharing
+   * that input's value, which the joint kernel only learns by seeing neighbours.
+   */
+  additive?: boolean;
 }
+
+/** Which kernel(s) fit() considers: 'auto' takes the one of higher marginal likelihood. */
+export type KernelChoice = 'joint' | 'additive' | 'auto';
 
 const LENGTH_SCALES = [0.15, 0.25, 0.4, 0.6, 0.9, 1.4, 2.2];
 /**
@@ -24,7 +34,8 @@ const LENGTH_SCALES = [0.15, 0.25, 0.4, 0.6, 0.9, 1.4, 2.2];
  * top-3 configuration instead of 7.5, median of 30 seeds, because it let the GP give up on real structure.)
  */
 export const NOISES = [1e-6, 1e-3, 1e-2, 0.05, 0.2, 0.5, 1, 2, 5];
-const gridHyper = (lengthScale: number | readonly number[], noise: number): GpHyper => ({ lengthScale, noise });
+const gridHyper = (lengthScale: number | readonly number[], noise: number, additive = false): GpHyper =>
+  additive ? { lengthScale, noise, additive } : { lengthScale, noise };
 
 /** Matérn 5/2 correlation at distance d for length scale ell. */
 export function matern52(d: number, ell: number): number {
@@ -38,6 +49,12 @@ function kernel(a: readonly number[], b: readonly number[], h: GpHyper): number 
 
 function unitKernel(a: readonly number[], b: readonly number[], h: GpHyper): number {
   const ell = h.lengthScale;
+  if (h.additive) {
+    // Mean, not sum, so the signal variance stays 1 and the noise grid means the same for both kernels.
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += matern52(Math.abs(a[i] - b[i]), typeof ell === 'number' ? ell : ell[i]);
+    return s / a.length;
+  }
   if (typeof ell === 'number') return matern52(dist(a, b), ell);
   // Per-input length scales: distance in scaled coordinates, unit length scale.
   let s = 0;
@@ -97,6 +114,10 @@ export class GaussianProcess {
   private mean = 0;
   private scale = 1;
   hyper: GpHyper = { lengthScale: 0.5, noise: 1e-3 };
+  /** Log marginal likelihood of the fitted hyper-parameters (standardised targets, without the 2π term). */
+  lml = -Infinity;
+  /** Number of observations fitted. */
+  n = 0;
 
   /** Fit to observations (lower or higher, the GP does not care); picks hyper-parameters unless given. */
   /**
@@ -107,8 +128,18 @@ export class GaussianProcess {
   /**
    * @param ard with no `hyper`: after the isotropic grid, refine one length scale per input by coordinate
    *   ascent of the marginal likelihood over the same grid (inputs that do not matter get long scales).
+   * @param kernelChoice with no `hyper`: the joint Matérn kernel, the additive one, or both grids with the
+   *   higher marginal likelihood winning (same number of hyper-parameters, so a fair comparison).
    */
-  fit(X: readonly (readonly number[])[], y: readonly number[], hyper?: GpHyper, priorOffset = 0, ard = false, maxNoise = Infinity): this {
+  fit(
+    X: readonly (readonly number[])[],
+    y: readonly number[],
+    hyper?: GpHyper,
+    priorOffset = 0,
+    ard = false,
+    maxNoise = Infinity,
+    kernelChoice: KernelChoice = 'joint',
+  ): this {
     if (X.length === 0 || X.length !== y.length) throw new Error('GP needs as many inputs as targets, at least one');
     this.X = X.map((x) => [...x]);
     const n = y.length;
@@ -118,9 +149,10 @@ export class GaussianProcess {
     this.mean += priorOffset * this.scale;
     const ys = y.map((t) => (t - this.mean) / this.scale);
     const fractions = NOISES.filter((f) => f <= maxNoise);
+    const kinds = kernelChoice === 'auto' ? [false, true] : [kernelChoice === 'additive'];
     const candidates: GpHyper[] = hyper
       ? [hyper]
-      : LENGTH_SCALES.flatMap((lengthScale) => fractions.map((f) => gridHyper(lengthScale, f)));
+      : kinds.flatMap((add) => LENGTH_SCALES.flatMap((lengthScale) => fractions.map((f) => gridHyper(lengthScale, f, add))));
     let bestLml = -Infinity;
     const tryHyper = (h: GpHyper) => {
       const K = this.X.map((a, i) => this.X.map((b, j) => kernel(a, b, h) + (i === j ? h.noise + 1e-9 : 0)));
@@ -147,12 +179,14 @@ export class GaussianProcess {
             if (e === ells[d]) continue;
             const next = [...ells];
             next[d] = e;
-            for (const f of fractions) tryHyper(gridHyper(next, f));
+            for (const f of fractions) tryHyper(gridHyper(next, f, cur.additive));
           }
         }
       }
     }
     if (!Number.isFinite(bestLml)) throw new Error('GP fit failed: kernel matrix not positive definite');
+    this.lml = bestLml;
+    this.n = n;
     return this;
   }
 

@@ -52,9 +52,17 @@ export type SearchEvent =
   | { type: 'probe'; label: string; value: unknown }
   /** Human-readable progress from a strategy (e.g. "coarse: pass 2 improved by 3.1e-4"). */
   | { type: 'note'; message: string }
+  /**
+   * The configuration the strategy itself would deploy now, among those evaluated (a model-based strategy's
+   * judgement: on noisy results the lowest observation is often a lucky draw). Strategies without a model
+   * emit none; `best` stays the best observation either way.
+   */
+  | { type: 'pick'; record: EvalRecord }
   | {
       type: 'done';
       best: EvalRecord | null;
+      /** The strategy's last pick (see the 'pick' event); null when it made none. */
+      pick: EvalRecord | null;
       /** All evaluation records of the search, history included. */
       evaluations: number;
       ok: number;
@@ -102,6 +110,8 @@ export interface StrategyOptions {
   fallbackAfter?: number;
   /** bayes: largest noise variance (relative to the signal) the GP may fit (no limit: up to 5).  */
   maxNoise?: number;
+  /** bayes: GP kernel, joint Matérn, additive over the groups, or the one of higher marginal likelihood ('auto'). */
+  kernel?: 'joint' | 'additive' | 'auto';
 }
 
 /** What a strategy sees: the space, a seeded RNG, and cached, budget-checked evaluation. */
@@ -133,6 +143,8 @@ export interface StrategyContext {
   /** Lower-is-better score of a record (negated metric when maximising), null unless ok. */
   loss(rec: EvalRecord | undefined): number | null;
   note(message: string): Promise<void>;
+  /** Name an evaluated full-fidelity configuration as the strategy's pick (see the 'pick' event). */
+  pick(groups: readonly number[]): Promise<void>;
   /** Every record so far, in order. */
   records(): readonly EvalRecord[];
 }
