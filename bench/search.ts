@@ -428,7 +428,7 @@ function summarise(rs: RunResult[]): Summary {
     found: rs.filter((r) => r.toTop3 !== Infinity).length / rs.length,
     toTop3: { median: quantile(rs.map((r) => r.toTop3), 0.5), p90: quantile(rs.map((r) => r.toTop3), 0.9), mean: mean(rs.map((r) => r.toTop3)) },
     rank12: { median: quantile(rs.map((r) => r.rank12), 0.5), p90: quantile(rs.map((r) => r.rank12), 0.9), mean: mean(rs.map((r) => r.rank12)) },
-    regret16: { median: quantile(reg, 0.5), mean: reg.reduce((a, b) => a + b, 0) / reg.length },
+    regret16: { median: quantile(reg, 0.5), mean: mean(reg) },
   };
 }
 

@@ -5,6 +5,7 @@ import type { RootRng, Rng } from '../util/rng';
 import type { TrainingHooks } from './hooks';
 import type { Objective } from './objective';
 import type { Direction, EvalStatus } from '../vocabulary';
+import type { KernelChoice } from './gp';
 import type { SearchSpace } from './space';
 
 export const STRATEGY_NAMES = [
@@ -111,7 +112,7 @@ export interface StrategyOptions {
   /** bayes: largest noise variance (relative to the signal) the GP may fit (no limit: up to 5).  */
   maxNoise?: number;
   /** bayes: GP kernel, joint Matérn, additive over the groups, or the one of higher marginal likelihood ('auto'). */
-  kernel?: 'joint' | 'additive' | 'auto';
+  kernel?: KernelChoice;
 }
 
 /** What a strategy sees: the space, a seeded RNG, and cached, budget-checked evaluation. */
